@@ -1,0 +1,44 @@
+# Konferencetavlen: `make run` starts the app on the demo centre, `make test` runs the whole suite.
+SHELL := /bin/bash
+UV_VERSION := 0.13.9
+PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
+UV := $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
+PORT ?= 8501
+
+.PHONY: run test test-sqlite test-postgres lint env demo bench chromium
+
+$(UV):
+	python3 -m pip install --quiet --user "uv==$(UV_VERSION)"
+
+env: $(UV)
+	$(UV) sync --frozen
+
+## Start the app on the embedded SQLite database; the demo centre is loaded when it is empty.
+run: env
+	$(UV) run python -m db.demo --ensure
+	$(UV) run streamlit run app.py --server.address localhost --server.port $(PORT) \
+		--browser.gatherUsageStats false
+
+## The whole suite: lint, migrations in sync, then every test on SQLite and on PostgreSQL.
+test: env chromium lint test-sqlite test-postgres
+
+lint: env
+	$(UV) run ruff check .
+
+test-sqlite: env
+	@echo "=== Test suite on SQLite ==="
+	KT_TEST_DB=sqlite $(UV) run pytest -n 2 --dist loadfile
+
+test-postgres: env
+	@echo "=== Test suite on PostgreSQL ($(PG_TEST_URL)) ==="
+	@$(UV) run python scripts/require_postgres.py "$(PG_TEST_URL)"
+	KT_TEST_DB="$(PG_TEST_URL)" $(UV) run pytest -n 2 --dist loadfile
+
+chromium:
+	@scripts/ensure-chromium
+
+demo: env
+	$(UV) run python -m db.demo --reset --scale $${SCALE:-1}
+
+bench: env
+	$(UV) run python -m tests.bench.run

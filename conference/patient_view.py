@@ -1,0 +1,98 @@
+"""Tables for the patient page: the course with attendance, PRO per time point, the team."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from conference import pro
+from conference.formatting import date_short
+from conference.labels import ATTENDANCE, COURSE_STATUS, PROFESSION, TIMEPOINT
+from conference.services.patients import ProPoint, TimelineEntry
+from db.models import AttendanceStatus, Profession, TeamFunction, Timepoint
+
+TEAM_FUNCTION = {
+    TeamFunction.PAL_LAEGE.value: "PAL-læge",
+    TeamFunction.KONTAKTSYGEPLEJERSKE.value: "Kontaktsygeplejerske",
+    TeamFunction.MEMBER.value: "Medlem",
+}
+
+
+def attendance_text(entry: TimelineEntry) -> str:
+    """'4 af 5 mødt; udeblevet 12. nov.; 1 holdgang tilbage' ('' for non-group events)."""
+    if not entry.sessions:
+        return ""
+    recorded = [s for s in entry.sessions if s.status]
+    present = sum(1 for s in recorded if s.status == AttendanceStatus.PRESENT.value)
+    parts = [f"{present} af {len(recorded)} mødt"] if recorded else []
+    for status in (AttendanceStatus.NO_SHOW.value, AttendanceStatus.CANCELLED.value):
+        days = [date_short(s.date) for s in entry.sessions if s.status == status]
+        if days:
+            parts.append(f"{ATTENDANCE[AttendanceStatus(status)].lower()} {', '.join(days)}")
+    remaining = len(entry.sessions) - len(recorded)
+    if remaining and entry.status not in ("gennemfoert", "aflyst", "udgaaet"):
+        parts.append(f"{remaining} holdgang{'e' if remaining > 1 else ''} tilbage")
+    return "; ".join(parts)
+
+
+def timeline_frame(timeline: list[TimelineEntry]) -> pd.DataFrame:
+    frame = pd.DataFrame(
+        [
+            {
+                "Indsats": e.name,
+                "Status": COURSE_STATUS.get(e.status, e.status),
+                "Start": e.start_date or e.planned_date,
+                "Slut": e.end_date,
+                "Hold / behandler": e.group_name or e.staff_name or "",
+                "Fremmøde": attendance_text(e),
+                "Note": e.note or "",
+            }
+            for e in timeline
+        ]
+    )
+    for column in ("Start", "Slut"):
+        frame[column] = pd.to_datetime(frame[column])
+    return frame
+
+
+def _cell(code: str, score: float | None, baseline: float | None, is_baseline: bool) -> str:
+    if score is None:
+        return pro.format_score(code, None)
+    text = pro.format_score(code, score)
+    band = pro.band_for(code, score)
+    if band:
+        text += f" ({band.label})"
+    if not is_baseline:
+        change = pro.change(code, baseline, score)
+        if change and change.clinically_relevant:
+            text += f" · {change.label}"
+    return text
+
+
+def pro_table(points: list[ProPoint]) -> pd.DataFrame:
+    """Instruments as rows, time points (with date) as columns; missing stays missing."""
+    order = {tp.value: i for i, tp in enumerate(Timepoint)}
+    points = sorted(points, key=lambda p: (order.get(p.timepoint, 99), p.answered_on))
+    baseline = next((p for p in points if p.timepoint == Timepoint.BASELINE.value), None)
+    columns = [
+        f"{TIMEPOINT[Timepoint(p.timepoint)]} {date_short(p.answered_on)}" for p in points
+    ]
+    rows = []
+    for code, instrument in pro.INSTRUMENTS.items():
+        if not any(code in p.scores for p in points):
+            continue
+        row = {"Instrument": instrument.name, "Retning": instrument.better}
+        base = baseline.scores.get(code) if baseline else None
+        for column, point in zip(columns, points, strict=True):
+            if code not in point.scores:
+                row[column] = "ikke besvaret"
+            else:
+                row[column] = _cell(code, point.scores[code], base, point is baseline)
+        rows.append(row)
+    return pd.DataFrame(rows, columns=["Instrument", "Retning", *columns])
+
+
+def team_lines(members: list[tuple[str, str, str]]) -> list[str]:
+    return [
+        f"{TEAM_FUNCTION.get(function, function)}: {name} ({PROFESSION[Profession(prof)]})"
+        for function, name, prof in members
+    ]

@@ -1,0 +1,51 @@
+"""The audit trail: every write of clinical content leaves a row in the same transaction."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from typing import Any
+
+from sqlalchemy import inspect
+from sqlalchemy.orm import Session
+
+from db.models import AuditLog, Staff
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, dt.datetime | dt.date | dt.time):
+        return value.isoformat()
+    return value
+
+
+def snapshot(obj: Any) -> dict[str, Any]:
+    """The row's column values as JSON-safe data (for before/after)."""
+    mapper = inspect(obj).mapper
+    return {attr.key: _jsonable(getattr(obj, attr.key)) for attr in mapper.column_attrs}
+
+
+def record(
+    session: Session,
+    actor: Staff,
+    action: str,
+    obj: Any,
+    *,
+    before: dict[str, Any] | None = None,
+    patient_id: int | None = None,
+) -> AuditLog:
+    """Append an audit row for `obj` (flushes so new rows have their id)."""
+    session.flush()
+    after = None if action == "delete" else snapshot(obj)
+    row = AuditLog(
+        actor_id=actor.id,
+        action=action,
+        entity=obj.__tablename__,
+        entity_id=getattr(obj, "id", None),
+        patient_id=patient_id if patient_id is not None else getattr(obj, "patient_id", None),
+        before=before,
+        after=after,
+    )
+    session.add(row)
+    return row

@@ -1,0 +1,497 @@
+"""Patients: the list of active patients and one patient's page.
+
+The list is built from a fixed number of set-based queries, whatever the number of patients:
+patients with their staff, their course events, open concerns, when each was last presented,
+and the next conference's agenda. The pathway rules then run in Python.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, aliased
+
+from conference import pathway
+from conference.cpr import age_on, format_cpr
+from conference.services import audit
+from conference.services.errors import InvalidInput, NotFound
+from conference.services.settings import next_conference_date
+from db.models import (
+    ActionItem,
+    ActionStatus,
+    AgendaItem,
+    AgendaStatus,
+    Attendance,
+    AttendanceStatus,
+    Conclusion,
+    Concern,
+    Conference,
+    CourseEvent,
+    Enrolment,
+    GroupSession,
+    Intervention,
+    Microteam,
+    MicroteamMember,
+    Patient,
+    PatientStatus,
+    ProResponse,
+    ProScore,
+    Staff,
+    TherapyGroup,
+)
+
+CONCERN_MAX_LENGTH = 2000
+
+
+@dataclass(frozen=True)
+class PatientRow:
+    id: int
+    name: str
+    cpr: str
+    age: int
+    sex: str
+    microteam: str
+    pal_laege: str
+    kontaktsygeplejerske: str
+    stage: pathway.Stage
+    next_step: str
+    next_step_date: dt.date | None
+    due: tuple[pathway.DueReason, ...]
+    on_agenda: bool
+
+
+@dataclass(frozen=True)
+class PatientList:
+    conference_date: dt.date
+    rows: list[PatientRow]
+
+
+def _active_patient_ids():  # noqa: ANN202 - a subquery
+    return select(Patient.id).where(Patient.status == PatientStatus.ACTIVE)
+
+
+def _events_by_patient(session: Session, patient_ids) -> dict[int, list[pathway.Event]]:  # noqa: ANN001
+    query = (
+        select(
+            CourseEvent.patient_id,
+            Intervention.code,
+            Intervention.name,
+            CourseEvent.status,
+            CourseEvent.planned_date,
+            CourseEvent.start_date,
+            CourseEvent.end_date,
+            CourseEvent.finding,
+        )
+        .join(Intervention, Intervention.id == CourseEvent.intervention_id)
+        .where(CourseEvent.patient_id.in_(patient_ids))
+    )
+    events: dict[int, list[pathway.Event]] = defaultdict(list)
+    for pid, code, name, status, planned, start, end, finding in session.execute(query):
+        events[pid].append(
+            pathway.Event(
+                code,
+                name,
+                status.value,
+                planned,
+                start,
+                end,
+                finding.value if finding else None,
+            )
+        )
+    return events
+
+
+def _open_concerns(session: Session, patient_ids) -> dict[int, list[pathway.Concern]]:  # noqa: ANN001
+    query = (
+        select(Concern.patient_id, Concern.raised_on, Concern.note, Staff.name)
+        .join(Staff, Staff.id == Concern.raised_by_id)
+        .where(Concern.patient_id.in_(patient_ids), Concern.resolved_on.is_(None))
+    )
+    concerns: dict[int, list[pathway.Concern]] = defaultdict(list)
+    for pid, raised_on, note, by in session.execute(query):
+        concerns[pid].append(pathway.Concern(raised_on, note, by))
+    return concerns
+
+
+def _last_presented(session: Session, patient_ids, before: dt.date) -> dict[int, dt.date]:  # noqa: ANN001
+    query = (
+        select(AgendaItem.patient_id, func.max(Conference.date))
+        .join(Conference, Conference.id == AgendaItem.conference_id)
+        .where(
+            AgendaItem.patient_id.in_(patient_ids),
+            AgendaItem.status == AgendaStatus.DISCUSSED,
+            Conference.date < before,
+        )
+        .group_by(AgendaItem.patient_id)
+    )
+    return dict(session.execute(query).all())
+
+
+def _on_agenda(session: Session, patient_ids, day: dt.date) -> set[int]:  # noqa: ANN001
+    query = (
+        select(AgendaItem.patient_id)
+        .join(Conference, Conference.id == AgendaItem.conference_id)
+        .where(
+            Conference.date == day,
+            AgendaItem.patient_id.in_(patient_ids),
+            AgendaItem.status.not_in([AgendaStatus.REMOVED, AgendaStatus.POSTPONED]),
+        )
+    )
+    return set(session.scalars(query))
+
+
+def courses(
+    session: Session, patient_ids, conference_date: dt.date  # noqa: ANN001
+) -> dict[int, pathway.PatientCourse]:
+    """The pathway facts of every patient in `patient_ids` (a subquery or a list)."""
+    events = _events_by_patient(session, patient_ids)
+    concerns = _open_concerns(session, patient_ids)
+    last = _last_presented(session, patient_ids, conference_date)
+    active = set(
+        session.scalars(
+            select(Patient.id).where(
+                Patient.id.in_(patient_ids), Patient.status == PatientStatus.ACTIVE
+            )
+        )
+    )
+    ids = active | set(events) | set(concerns)
+    return {
+        pid: pathway.PatientCourse(
+            active=pid in active,
+            events=events.get(pid, []),
+            open_concerns=concerns.get(pid, []),
+            last_presented=last.get(pid),
+        )
+        for pid in ids
+    }
+
+
+def list_patients(session: Session, today: dt.date) -> PatientList:
+    """Every active patient with stage, staff, next step and whether due at the next conference."""
+    conference_date = next_conference_date(session, today)
+    ids = _active_patient_ids()
+    pal = aliased(Staff)
+    nurse = aliased(Staff)
+    patients = session.execute(
+        select(Patient, pal.name, nurse.name, Microteam.name)
+        .outerjoin(pal, pal.id == Patient.pal_laege_id)
+        .outerjoin(nurse, nurse.id == Patient.kontaktsygeplejerske_id)
+        .outerjoin(Microteam, Microteam.id == Patient.microteam_id)
+        .where(Patient.status == PatientStatus.ACTIVE)
+        .order_by(Patient.last_name, Patient.first_name)
+    ).all()
+    facts = courses(session, ids, conference_date)
+    agenda = _on_agenda(session, ids, conference_date)
+    rows = []
+    for patient, pal_name, nurse_name, team in patients:
+        course = facts.get(patient.id) or pathway.PatientCourse(active=True)
+        upcoming = pathway.next_step(course.events, today)
+        rows.append(
+            PatientRow(
+                id=patient.id,
+                name=patient.full_name,
+                cpr=format_cpr(patient.cpr),
+                age=age_on(patient.birth_date, today),
+                sex=patient.sex.value,
+                microteam=team or "",
+                pal_laege=pal_name or "",
+                kontaktsygeplejerske=nurse_name or "",
+                stage=pathway.stage(course),
+                next_step=upcoming.name if upcoming else "",
+                next_step_date=upcoming.planned_date if upcoming else None,
+                due=tuple(pathway.due_reasons(course, conference_date)),
+                on_agenda=patient.id in agenda,
+            )
+        )
+    return PatientList(conference_date, rows)
+
+
+# --------------------------------------------------------------------------- one patient
+
+
+@dataclass(frozen=True)
+class SessionAttendance:
+    number: int
+    date: dt.date
+    label: str | None
+    status: str | None  # AttendanceStatus value; None = not recorded (or in the future)
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    code: str
+    name: str
+    status: str
+    planned_date: dt.date | None
+    start_date: dt.date | None
+    end_date: dt.date | None
+    group_name: str | None
+    staff_name: str | None
+    finding: str | None
+    note: str | None
+    sessions: tuple[SessionAttendance, ...] = ()
+    handover_note: str | None = None
+
+    @property
+    def date(self) -> dt.date | None:
+        return self.start_date or self.planned_date or self.end_date
+
+    def missed(self) -> list[SessionAttendance]:
+        return [
+            s for s in self.sessions
+            if s.status in (AttendanceStatus.NO_SHOW.value, AttendanceStatus.CANCELLED.value)
+        ]
+
+
+@dataclass(frozen=True)
+class ProPoint:
+    timepoint: str
+    answered_on: dt.date
+    scores: dict[str, float | None]
+    items: dict[str, list | None]
+
+
+@dataclass(frozen=True)
+class ConferenceEntry:
+    conference_date: dt.date
+    reason: str
+    status: str
+    list: str
+    decision: str | None
+    decision_text: str | None
+
+
+@dataclass(frozen=True)
+class ActionEntry:
+    id: int
+    description: str
+    owner: str
+    due_date: dt.date | None
+    status: str
+
+
+@dataclass
+class PatientDetail:
+    id: int
+    name: str
+    cpr: str
+    age: int
+    sex: str
+    birth_date: dt.date
+    referral_date: dt.date
+    status: str
+    discharged_on: dt.date | None
+    diagnosis: str | None
+    pain_duration_years: float | None
+    pain_distribution: str | None
+    work_situation: str | None
+    microteam: str
+    team_members: list[tuple[str, str, str]]  # (function, name, profession)
+    pal_laege: str
+    kontaktsygeplejerske: str
+    stage: pathway.Stage
+    next_step: TimelineEntry | None
+    conference_date: dt.date
+    due: list[pathway.DueReason]
+    timeline: list[TimelineEntry]
+    pro: list[ProPoint]
+    conferences: list[ConferenceEntry]
+    open_actions: list[ActionEntry]
+    open_concerns: list[pathway.Concern] = field(default_factory=list)
+
+
+def _attendance(session: Session, patient_id: int) -> dict[int, tuple[list, str | None]]:
+    """Per group: every session with this patient's attendance, and the handover note."""
+    rows = session.execute(
+        select(
+            Enrolment.id,
+            Enrolment.group_id,
+            Enrolment.handover_note,
+            GroupSession.id,
+            GroupSession.number,
+            GroupSession.date,
+            GroupSession.label,
+        )
+        .join(GroupSession, GroupSession.group_id == Enrolment.group_id)
+        .where(Enrolment.patient_id == patient_id)
+        .order_by(GroupSession.number)
+    ).all()
+    statuses = dict(
+        session.execute(
+            select(Attendance.session_id, Attendance.status)
+            .join(Enrolment, Enrolment.id == Attendance.enrolment_id)
+            .where(Enrolment.patient_id == patient_id)
+        ).all()
+    )
+    per_group: dict[int, tuple[list, str | None]] = {}
+    for _enrolment_id, group_id, note, session_id, number, day, label in rows:
+        sessions, _ = per_group.setdefault(group_id, ([], note))
+        status = statuses.get(session_id)
+        sessions.append(SessionAttendance(number, day, label, status.value if status else None))
+    return per_group
+
+
+def patient_detail(session: Session, patient_id: int, today: dt.date) -> PatientDetail:
+    patient = session.get(Patient, patient_id)
+    if patient is None:
+        raise NotFound("Patienten findes ikke.")
+    conference_date = next_conference_date(session, today)
+    course = courses(session, [patient_id], conference_date).get(
+        patient_id, pathway.PatientCourse(active=patient.status == PatientStatus.ACTIVE)
+    )
+    attendance = _attendance(session, patient_id)
+    staff = aliased(Staff)
+    event_rows = session.execute(
+        select(CourseEvent, Intervention.code, Intervention.name, TherapyGroup.name, staff.name)
+        .join(Intervention, Intervention.id == CourseEvent.intervention_id)
+        .outerjoin(TherapyGroup, TherapyGroup.id == CourseEvent.group_id)
+        .outerjoin(staff, staff.id == CourseEvent.staff_id)
+        .where(CourseEvent.patient_id == patient_id)
+    ).all()
+    timeline = []
+    for event, code, name, group_name, staff_name in event_rows:
+        sessions, handover = attendance.get(event.group_id, ((), None)) if event.group_id else ((), None)
+        timeline.append(
+            TimelineEntry(
+                code=code,
+                name=name,
+                status=event.status.value,
+                planned_date=event.planned_date,
+                start_date=event.start_date,
+                end_date=event.end_date,
+                group_name=group_name,
+                staff_name=staff_name,
+                finding=event.finding.value if event.finding else None,
+                note=event.note,
+                sessions=tuple(sessions),
+                handover_note=handover,
+            )
+        )
+    timeline.sort(key=lambda e: (e.date or dt.date.max, e.code))
+    planned = [e for e in timeline if e.status == pathway.PLANNED]
+    members = session.execute(
+        select(MicroteamMember.function, Staff.name, Staff.profession)
+        .join(Staff, Staff.id == MicroteamMember.staff_id)
+        .where(MicroteamMember.microteam_id == patient.microteam_id)
+        .order_by(MicroteamMember.function, Staff.name)
+    ).all()
+    return PatientDetail(
+        id=patient.id,
+        name=patient.full_name,
+        cpr=format_cpr(patient.cpr),
+        age=age_on(patient.birth_date, today),
+        sex=patient.sex.value,
+        birth_date=patient.birth_date,
+        referral_date=patient.referral_date,
+        status=patient.status.value,
+        discharged_on=patient.discharged_on,
+        diagnosis=patient.diagnosis,
+        pain_duration_years=patient.pain_duration_years,
+        pain_distribution=patient.pain_distribution,
+        work_situation=patient.work_situation.value if patient.work_situation else None,
+        microteam=patient.microteam.name if patient.microteam else "",
+        team_members=[(f.value, n, p.value) for f, n, p in members],
+        pal_laege=patient.pal_laege.name if patient.pal_laege else "",
+        kontaktsygeplejerske=(
+            patient.kontaktsygeplejerske.name if patient.kontaktsygeplejerske else ""
+        ),
+        stage=pathway.stage(course),
+        next_step=min(planned, key=lambda e: e.planned_date or dt.date.max) if planned else None,
+        conference_date=conference_date,
+        due=pathway.due_reasons(course, conference_date),
+        timeline=timeline,
+        pro=_pro_points(session, patient_id),
+        conferences=_conference_history(session, patient_id),
+        open_actions=_open_actions(session, patient_id),
+        open_concerns=list(course.open_concerns),
+    )
+
+
+def _pro_points(session: Session, patient_id: int) -> list[ProPoint]:
+    rows = session.execute(
+        select(
+            ProResponse.id,
+            ProResponse.timepoint,
+            ProResponse.answered_on,
+            ProScore.instrument,
+            ProScore.score,
+            ProScore.items,
+        )
+        .join(ProScore, ProScore.response_id == ProResponse.id)
+        .where(ProResponse.patient_id == patient_id)
+        .order_by(ProResponse.answered_on)
+    ).all()
+    points: dict[int, ProPoint] = {}
+    for rid, timepoint, answered_on, instrument, score, items in rows:
+        point = points.setdefault(rid, ProPoint(timepoint.value, answered_on, {}, {}))
+        point.scores[instrument] = score
+        point.items[instrument] = items
+    return list(points.values())
+
+
+def _conference_history(session: Session, patient_id: int) -> list[ConferenceEntry]:
+    rows = session.execute(
+        select(
+            Conference.date,
+            AgendaItem.reason,
+            AgendaItem.status,
+            AgendaItem.list,
+            Conclusion.decision,
+            Conclusion.decision_text,
+        )
+        .join(Conference, Conference.id == AgendaItem.conference_id)
+        .outerjoin(Conclusion, Conclusion.agenda_item_id == AgendaItem.id)
+        .where(AgendaItem.patient_id == patient_id)
+        .order_by(Conference.date.desc())
+    ).all()
+    return [
+        ConferenceEntry(day, reason, status.value, lst.value, decision, text)
+        for day, reason, status, lst, decision, text in rows
+    ]
+
+
+def _open_actions(session: Session, patient_id: int) -> list[ActionEntry]:
+    owner = aliased(Staff)
+    rows = session.execute(
+        select(
+            ActionItem.id,
+            ActionItem.description,
+            owner.name,
+            ActionItem.owner_role,
+            ActionItem.due_date,
+            ActionItem.status,
+        )
+        .outerjoin(owner, owner.id == ActionItem.owner_id)
+        .where(
+            ActionItem.patient_id == patient_id,
+            ActionItem.status.in_([ActionStatus.OPEN, ActionStatus.BOOKED]),
+        )
+        .order_by(ActionItem.due_date)
+    ).all()
+    return [
+        ActionEntry(aid, text, name or role or "", due, status.value)
+        for aid, text, name, role, due, status in rows
+    ]
+
+
+def raise_concern(
+    session: Session, actor: Staff, patient_id: int, note: str, today: dt.date
+) -> Concern:
+    """A staff member raises a problem or uncertainty: the patient becomes due (3.10)."""
+    note = (note or "").strip()
+    if not note:
+        raise InvalidInput("Skriv kort, hvad problemstillingen er.")
+    if len(note) > CONCERN_MAX_LENGTH:
+        raise InvalidInput(f"Teksten er for lang (højst {CONCERN_MAX_LENGTH} tegn).")
+    patient = session.get(Patient, patient_id)
+    if patient is None:
+        raise NotFound("Patienten findes ikke.")
+    if patient.status != PatientStatus.ACTIVE:
+        raise InvalidInput("Patientens forløb er afsluttet; problemstillingen kan ikke rejses.")
+    concern = Concern(patient_id=patient_id, raised_by_id=actor.id, raised_on=today, note=note)
+    session.add(concern)
+    audit.record(session, actor, "create", concern)
+    return concern

@@ -1,0 +1,96 @@
+"""What every page needs: the shared engine, a session, today, and who is acting.
+
+The engine lives in st.cache_resource (shared by every user and thread); nothing per-user does.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import streamlit as st
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session
+
+from conference.services.settings import is_demo
+from conference.services.staff import StaffOption, get_staff, list_staff
+from db.migrate import upgrade
+from db.models import Staff
+from db.session import make_engine, session_scope
+
+USER_PARAM = "som"
+
+
+@st.cache_resource
+def engine() -> Engine:
+    """One engine per process, migrated to the newest schema on first use."""
+    eng = make_engine()
+    upgrade(eng)
+    return eng
+
+
+@contextmanager
+def db_session() -> Iterator[Session]:
+    """A session for one script run: commits on success, rolls back on any error."""
+    with session_scope(engine()) as session:
+        yield session
+
+
+def today() -> dt.date:
+    """Today's date (KT_TODAY overrides it, for tests and demonstrations)."""
+    override = os.environ.get("KT_TODAY")
+    return dt.date.fromisoformat(override) if override else dt.date.today()
+
+
+@st.cache_data(ttl=300, show_spinner=False)
+def _staff_options() -> list[StaffOption]:
+    with db_session() as session:
+        return list_staff(session)
+
+
+@st.cache_data(ttl=300, show_spinner=False)
+def demo_mode() -> bool:
+    with db_session() as session:
+        return is_demo(session)
+
+
+def acting_user(session: Session) -> Staff:
+    """The staff member using the app, picked in the sidebar (demo mode: no login yet).
+
+    The choice lives in the URL (?som=INITIALS) so a browser reload keeps it.
+    """
+    options = _staff_options()
+    if not options:
+        st.error("Der er ingen medarbejdere i databasen. Indlæs demo-centret med `make run`.")
+        st.stop()
+    by_initials = {o.initials: o for o in options}
+    wanted = st.query_params.get(USER_PARAM)
+    default = by_initials.get(wanted) or next(
+        (o for o in options if "moedeleder" in o.roles), options[0]
+    )
+    with st.sidebar:
+        if demo_mode():
+            st.warning("**DEMO** – fiktive patienter og medarbejdere. Ingen rigtige data.")
+        st.caption("Ingen login endnu: vælg, hvem du er.")
+        chosen = st.selectbox(
+            "Du er",
+            options,
+            index=options.index(default),
+            format_func=lambda o: o.label,
+            key="acting_user",
+        )
+    if st.query_params.get(USER_PARAM) != chosen.initials:
+        st.query_params[USER_PARAM] = chosen.initials
+    staff = get_staff(session, chosen.id)
+    if staff is None:
+        _staff_options.clear()
+        st.error("Den valgte medarbejder findes ikke længere. Vælg igen.")
+        st.stop()
+    return staff
+
+
+def clear_caches() -> None:
+    """After a write: drop cached reads so every screen shows the change."""
+    st.cache_data.clear()

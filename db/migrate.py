@@ -1,0 +1,31 @@
+"""Bring a database to the newest schema with Alembic (the app calls this on start)."""
+
+from __future__ import annotations
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Engine
+
+from db.catalogue import ROOT, sync_catalogue
+from db.session import session_scope
+
+
+def alembic_config() -> Config:
+    return Config(str(ROOT / "alembic.ini"))
+
+
+def upgrade(engine: Engine) -> None:
+    """Migrate to head and load the intervention catalogue (both idempotent)."""
+    config = alembic_config()
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "head")
+    with session_scope(engine) as session:
+        sync_catalogue(session)
+
+
+def downgrade_to_base(engine: Engine) -> None:
+    config = alembic_config()
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, "base")

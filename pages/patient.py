@@ -1,0 +1,169 @@
+"""Patient: one patient's course so far, PRO answers per time point, and conference history."""
+
+import streamlit as st
+
+from conference.formatting import date_long, date_short, number
+from conference.labels import (
+    ACTION_STATUS,
+    AGENDA_LIST,
+    AGENDA_STATUS,
+    DECISION,
+    FINDING,
+    SEX,
+    WORK_SITUATION,
+)
+from conference.pathway import REASON_TEXTS
+from conference.charts import timeline_chart
+from conference.patient_view import pro_table, team_lines, timeline_frame
+from conference.services.errors import ServiceError
+from conference.services.patients import patient_detail, raise_concern
+from conference.ui.context import acting_user, clear_caches, db_session, today
+
+raw_id = st.query_params.get("id", "")
+if not raw_id.isdigit():
+    st.title("Patient")
+    st.info("Vælg en patient på listen for at se forløbet.")
+    st.page_link("pages/patienter.py", label="Til patientlisten", icon="👥")
+    st.stop()
+
+with db_session() as session:
+    user = acting_user(session)
+    try:
+        patient = patient_detail(session, int(raw_id), today())
+    except ServiceError as error:
+        st.error(str(error))
+        st.page_link("pages/patienter.py", label="Til patientlisten", icon="👥")
+        st.stop()
+
+st.page_link("pages/patienter.py", label="Patientlisten", icon="⬅️")
+st.title(patient.name)
+st.caption(
+    f"CPR {patient.cpr} · {patient.age} år · {SEX.get(patient.sex, patient.sex)} · "
+    f"henvist {date_short(patient.referral_date)}"
+    + (f" · afsluttet {date_short(patient.discharged_on)}" if patient.discharged_on else "")
+)
+
+stage_col, next_col, pal_col, nurse_col = st.columns(4)
+stage_col.metric("Forløbstrin", patient.stage.text)
+next_col.metric(
+    "Næste skridt",
+    patient.next_step.name if patient.next_step else "Intet planlagt",
+    date_short(patient.next_step.planned_date) if patient.next_step else None,
+    delta_color="off",
+)
+pal_col.metric("PAL-læge", patient.pal_laege or "Ikke angivet")
+nurse_col.metric("Kontaktsygeplejerske", patient.kontaktsygeplejerske or "Ikke angivet")
+
+if patient.due:
+    st.warning(
+        f"**Aktuel til tværfaglig konference {date_long(patient.conference_date)}**\n\n"
+        + "\n".join(f"- {reason.text}" for reason in patient.due)
+    )
+
+if patient.open_actions:
+    st.subheader("Åbne opgaver fra konferencen")
+    st.dataframe(
+        [
+            {
+                "Opgave": a.description,
+                "Ansvarlig": a.owner,
+                "Frist": a.due_date,
+                "Status": ACTION_STATUS.get(a.status, a.status),
+            }
+            for a in patient.open_actions
+        ],
+        hide_index=True,
+        column_config={"Frist": st.column_config.DateColumn(format="DD.MM.YYYY")},
+    )
+
+course_tab, pro_tab, conf_tab, background_tab = st.tabs(
+    ["Forløb", "PRO", "Konferencer", "Baggrund og mikroteam"]
+)
+
+with course_tab:
+    if not patient.timeline:
+        st.info("Der er endnu ingen indsatser i forløbet.")
+    else:
+        st.altair_chart(timeline_chart(patient.timeline, today()), use_container_width=True)
+        st.dataframe(
+            timeline_frame(patient.timeline),
+            hide_index=True,
+            column_config={
+                "Start": st.column_config.DateColumn(format="DD.MM.YYYY"),
+                "Slut": st.column_config.DateColumn(format="DD.MM.YYYY"),
+                "Fremmøde": st.column_config.TextColumn(width="large"),
+            },
+        )
+        for entry in patient.timeline:
+            if entry.handover_note:
+                st.info(f"**Overlevering fra {entry.name}:** {entry.handover_note}")
+
+with pro_tab:
+    if not patient.pro:
+        st.info("Patienten har ikke besvaret spørgeskemaer endnu.")
+    else:
+        st.caption(
+            "Dialogstøtte, ikke beslutningsstøtte. Ændring regnes fra baseline; "
+            "»klinisk relevant ændring« når den når den mindste betydende ændring."
+        )
+        st.dataframe(pro_table(patient.pro), hide_index=True)
+
+with conf_tab:
+    if not patient.conferences:
+        st.info("Patienten har ikke været på tværfaglig konference.")
+    else:
+        st.dataframe(
+            [
+                {
+                    "Konference": c.conference_date,
+                    "Anledning": REASON_TEXTS.get(c.reason, c.reason),
+                    "Liste": AGENDA_LIST.get(c.list, c.list),
+                    "Status": AGENDA_STATUS.get(c.status, c.status),
+                    "Konklusion": DECISION.get(c.decision, c.decision or ""),
+                    "Uddybning": c.decision_text or "",
+                }
+                for c in patient.conferences
+            ],
+            hide_index=True,
+            column_config={"Konference": st.column_config.DateColumn(format="DD.MM.YYYY")},
+        )
+
+with background_tab:
+    left, right = st.columns(2)
+    with left:
+        st.markdown("**Baggrund**")
+        st.text(
+            f"Diagnose: {patient.diagnosis or 'ikke angivet'}\n"
+            f"Smertevarighed: "
+            + (f"{number(patient.pain_duration_years)} år" if patient.pain_duration_years else "ikke angivet")
+            + f"\nSmerteudbredelse: {patient.pain_distribution or 'ikke angivet'}\n"
+            f"Forsørgelse: {WORK_SITUATION.get(patient.work_situation, 'ikke angivet')}"
+        )
+        findings = [e for e in patient.timeline if e.finding]
+        for entry in findings:
+            st.caption(f"{entry.name}: {FINDING.get(entry.finding, entry.finding)}")
+    with right:
+        st.markdown(f"**{patient.microteam or 'Intet mikroteam'}**")
+        st.text("\n".join(team_lines(patient.team_members)) or "Ingen medlemmer registreret")
+
+st.divider()
+with st.expander("Rejs en problemstilling til tværfaglig konference"):
+    if patient.open_concerns:
+        for concern in patient.open_concerns:
+            st.caption(f"Rejst {date_short(concern.raised_on)} af {concern.raised_by}:")
+            st.text(concern.note)
+    with st.form("concern", clear_on_submit=True):
+        note = st.text_area(
+            "Hvad er problemstillingen eller usikkerheden om behandlingsbehovet?",
+            max_chars=2000,
+        )
+        if st.form_submit_button("Rejs problemstilling"):
+            try:
+                with db_session() as session:
+                    raise_concern(session, user, patient.id, note, today())
+            except ServiceError as error:
+                st.error(str(error))
+            else:
+                clear_caches()
+                st.toast("Problemstillingen er registreret; patienten er aktuel til konferencen.")
+                st.rerun()

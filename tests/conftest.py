@@ -1,0 +1,135 @@
+"""Test databases: the whole suite runs on SQLite or on PostgreSQL (KT_TEST_DB).
+
+KT_TEST_DB=sqlite (default) uses temporary files; a PostgreSQL URL makes the suite create its own
+databases on that server (one set per xdist worker) and drop them afterwards. Two databases:
+- `clean`: migrated, catalogue only; integration tests run in a transaction rolled back after;
+- `demo`: migrated with a small demo centre; pages (AppTest) and browser tests read it.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session
+
+from db.migrate import upgrade
+from db.session import make_engine
+
+TEST_DB = os.environ.get("KT_TEST_DB", "sqlite")
+DEMO_SCALE = 0.15
+
+
+def _is_postgres() -> bool:
+    return TEST_DB.startswith("postgresql")
+
+
+def _worker() -> str:
+    return os.environ.get("PYTEST_XDIST_WORKER", "gw0")
+
+
+def _server_url() -> str:
+    url = TEST_DB
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url.split("://", 1)[1]
+    return url
+
+
+def database_url(name: str, tmp_dir: Path) -> str:
+    """The URL of this worker's test database `name` (created empty if needed)."""
+    if not _is_postgres():
+        return f"sqlite:///{tmp_dir / f'{name}.db'}"
+    server = _server_url()
+    db_name = f"kt_{name}_{_worker()}_{os.getpid()}"
+    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{db_name}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{db_name}"'))
+    admin.dispose()
+    return make_url(server).set(database=db_name).render_as_string(hide_password=False)
+
+
+def drop_database(url: str) -> None:
+    if not url.startswith("postgresql"):
+        return
+    admin = create_engine(_server_url(), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def pytest_report_header(config: pytest.Config) -> str:  # noqa: ARG001
+    return f"Konferencetavlen test database: {'PostgreSQL ' + TEST_DB if _is_postgres() else 'SQLite'}"
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:  # noqa: ARG001
+    if not _is_postgres():
+        return
+    try:
+        with create_engine(_server_url()).connect() as conn:
+            conn.execute(text("select 1"))
+    except Exception as exc:  # noqa: BLE001
+        banner = "!" * 78
+        sys.stderr.write(
+            f"\n{banner}\nPostgreSQL NOT REACHABLE at {TEST_DB}: {exc}\n"
+            f"The PostgreSQL run of the suite cannot pass without it.\n{banner}\n"
+        )
+        pytest.exit("PostgreSQL not reachable", returncode=3)
+
+
+@pytest.fixture(scope="session")
+def tmp_db_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("db")
+
+
+@pytest.fixture(scope="session")
+def clean_engine(tmp_db_dir: Path) -> Iterator[Engine]:
+    url = database_url("clean", tmp_db_dir)
+    engine = make_engine(url)
+    upgrade(engine)
+    yield engine
+    engine.dispose()
+    drop_database(url)
+
+
+@pytest.fixture
+def db(clean_engine: Engine) -> Iterator[Session]:
+    """A session inside a transaction that is rolled back after the test."""
+    connection = clean_engine.connect()
+    outer = connection.begin()
+    session = Session(
+        bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
+    )
+    try:
+        yield session
+    finally:
+        session.close()
+        outer.rollback()
+        connection.close()
+
+
+@pytest.fixture(scope="session")
+def demo_url(tmp_db_dir: Path) -> Iterator[str]:
+    """A migrated database with a small demo centre; DATABASE_URL points the app at it."""
+    from db.demo import build_demo
+    from db.session import session_scope
+
+    url = database_url("demo", tmp_db_dir)
+    engine = make_engine(url)
+    upgrade(engine)
+    with session_scope(engine) as session:
+        build_demo(session, scale=DEMO_SCALE)
+    engine.dispose()
+    previous = os.environ.get("DATABASE_URL")
+    os.environ["DATABASE_URL"] = url
+    yield url
+    if previous is None:
+        os.environ.pop("DATABASE_URL", None)
+    else:
+        os.environ["DATABASE_URL"] = previous
+    drop_database(url)
