@@ -5,7 +5,7 @@ PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 UV := $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
 PORT ?= 8501
 
-.PHONY: run test test-sqlite test-postgres lint env demo bench chromium
+.PHONY: run test test-sqlite test-postgres lint env demo chromium
 
 $(UV):
 	python3 -m pip install --quiet --user "uv==$(UV_VERSION)"
@@ -39,6 +39,3 @@ chromium:
 
 demo: env
 	$(UV) run python -m db.demo --reset --scale $${SCALE:-1}
-
-bench: env
-	$(UV) run python -m tests.bench.run
