@@ -512,6 +512,9 @@ class Conference(Base):
     development_topic: Mapped[str | None] = mapped_column(Text)
     staff_exercise: Mapped[str | None] = mapped_column(String(120))
     started_at: Mapped[dt.datetime | None] = mapped_column(Timestamp())
+    current_item_id: Mapped[int | None] = mapped_column(
+        ForeignKey("agenda_item.id", use_alter=True, name="fk_conference_current_item_id")
+    )
     signed_off_at: Mapped[dt.datetime | None] = mapped_column(Timestamp())
     signed_off_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
     version: Mapped[int] = mapped_column(Integer, default=1)
@@ -554,8 +557,24 @@ class AgendaItem(Base):
     __mapper_args__ = {"version_id_col": version}
     __table_args__ = (UniqueConstraint("conference_id", "patient_id"),)
 
-    conference: Mapped[Conference] = relationship()
+    conference: Mapped[Conference] = relationship(foreign_keys=[conference_id])
     patient: Mapped[Patient] = relationship()
+
+
+class TeamNote(Base):
+    """A note about a patient from someone on the team, shown when the case is prepared."""
+
+    __tablename__ = "team_note"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patient.id"), index=True)
+    author_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(Timestamp(), default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(Timestamp(), default=utcnow)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    __mapper_args__ = {"version_id_col": version}
 
 
 class PresentationTemplate(Base):
