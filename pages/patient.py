@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from conference.charts import timeline_chart
 from conference.formatting import date_long, date_short, number
 from conference.labels import (
     ACTION_STATUS,
@@ -13,7 +14,6 @@ from conference.labels import (
     WORK_SITUATION,
 )
 from conference.pathway import REASON_TEXTS
-from conference.charts import timeline_chart
 from conference.patient_view import pro_table, team_lines, timeline_frame
 from conference.services.errors import ServiceError
 from conference.services.patients import patient_detail, raise_concern
@@ -132,11 +132,12 @@ with background_tab:
     left, right = st.columns(2)
     with left:
         st.markdown("**Baggrund**")
+        duration = patient.pain_duration_years
+        years = f"{number(duration)} år" if duration is not None else "ikke angivet"
         st.text(
             f"Diagnose: {patient.diagnosis or 'ikke angivet'}\n"
-            f"Smertevarighed: "
-            + (f"{number(patient.pain_duration_years)} år" if patient.pain_duration_years else "ikke angivet")
-            + f"\nSmerteudbredelse: {patient.pain_distribution or 'ikke angivet'}\n"
+            f"Smertevarighed: {years}\n"
+            f"Smerteudbredelse: {patient.pain_distribution or 'ikke angivet'}\n"
             f"Forsørgelse: {WORK_SITUATION.get(patient.work_situation, 'ikke angivet')}"
         )
         findings = [e for e in patient.timeline if e.finding]

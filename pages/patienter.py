@@ -5,7 +5,7 @@ import streamlit as st
 from conference.formatting import date_long
 from conference.pathway import STAGE_LABELS
 from conference.patient_list import PatientFilter, filter_rows, to_frame
-from conference.ui.context import acting_user, db_session, today
+from conference.ui.context import USER_PARAM, acting_user, db_session, today
 from conference.ui.reads import patient_list
 
 with db_session() as session:
@@ -79,4 +79,7 @@ selection = st.dataframe(
 )
 if selection.selection.rows:
     patient_id = int(frame.index[selection.selection.rows[0]])
-    st.switch_page("pages/patient.py", query_params={"id": patient_id, "som": st.query_params.get("som", "")})
+    st.switch_page(
+        "pages/patient.py",
+        query_params={"id": patient_id, USER_PARAM: st.query_params.get(USER_PARAM, "")},
+    )

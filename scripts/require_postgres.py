@@ -10,8 +10,11 @@ try:
         conn.execute(text("select 1"))
 except Exception as exc:  # noqa: BLE001 - any failure to connect is the message
     banner = "!" * 78
-    print(f"\n{banner}\nPostgreSQL NOT REACHABLE at {url}\n{exc}\n"
-          f"The PostgreSQL half of the suite did NOT run. Start PostgreSQL and run again.\n{banner}",
-          file=sys.stderr)
+    print(
+        f"\n{banner}\nPostgreSQL NOT REACHABLE at {url}\n{exc}\n"
+        "The PostgreSQL half of the suite did NOT run. Start PostgreSQL and run again.\n"
+        f"{banner}",
+        file=sys.stderr,
+    )
     sys.exit(2)
 print(f"PostgreSQL reachable at {url}")

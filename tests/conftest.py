@@ -64,7 +64,8 @@ def drop_database(url: str) -> None:
 
 
 def pytest_report_header(config: pytest.Config) -> str:  # noqa: ARG001
-    return f"Konferencetavlen test database: {'PostgreSQL ' + TEST_DB if _is_postgres() else 'SQLite'}"
+    kind = f"PostgreSQL {TEST_DB}" if _is_postgres() else "SQLite"
+    return f"Konferencetavlen test database: {kind}"
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:  # noqa: ARG001
@@ -117,6 +118,7 @@ def db(clean_engine: Engine) -> Iterator[Session]:
 def demo_url(tmp_db_dir: Path) -> Iterator[str]:
     """A migrated database with a small demo centre; DATABASE_URL points the app at it."""
     from db.demo import build_demo
+
     from db.session import session_scope
 
     url = database_url("demo", tmp_db_dir)

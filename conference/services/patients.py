@@ -26,8 +26,8 @@ from db.models import (
     AgendaStatus,
     Attendance,
     AttendanceStatus,
-    Conclusion,
     Concern,
+    Conclusion,
     Conference,
     CourseEvent,
     Enrolment,
@@ -353,7 +353,7 @@ def patient_detail(session: Session, patient_id: int, today: dt.date) -> Patient
     ).all()
     timeline = []
     for event, code, name, group_name, staff_name in event_rows:
-        sessions, handover = attendance.get(event.group_id, ((), None)) if event.group_id else ((), None)
+        sessions, handover = attendance.get(event.group_id, ((), None))
         timeline.append(
             TimelineEntry(
                 code=code,
