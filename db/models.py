@@ -515,6 +515,8 @@ class Conference(Base):
     current_item_id: Mapped[int | None] = mapped_column(
         ForeignKey("agenda_item.id", use_alter=True, name="fk_conference_current_item_id")
     )
+    phase: Mapped[str | None] = mapped_column(String(20))  # hold | patient | faglig
+    ended_at: Mapped[dt.datetime | None] = mapped_column(Timestamp())
     signed_off_at: Mapped[dt.datetime | None] = mapped_column(Timestamp())
     signed_off_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
     version: Mapped[int] = mapped_column(Integer, default=1)
