@@ -49,3 +49,23 @@ def record(
     )
     session.add(row)
     return row
+
+
+def record_values(
+    session: Session,
+    actor: Staff,
+    action: str,
+    entity: str,
+    entity_id: int | None,
+    *,
+    before: dict[str, Any] | None,
+    after: dict[str, Any] | None,
+    patient_id: int | None = None,
+) -> AuditLog:
+    """Append an audit row for a change that is not one row (e.g. a list of attendees)."""
+    row = AuditLog(
+        actor_id=actor.id, action=action, entity=entity, entity_id=entity_id,
+        patient_id=patient_id, before=before, after=after,
+    )
+    session.add(row)
+    return row

@@ -1,0 +1,705 @@
+"""The conference board: the agenda of one conference, its speaking order, timer and attendance.
+
+Reads are set-based (a fixed number of statements per board, whatever the number of cases).
+Writes take the acting staff member and leave an audit row in the same transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from sqlalchemy import and_, delete, func, or_, select
+from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm.exc import StaleDataError
+
+from conference import agenda as rules
+from conference.services import audit
+from conference.services.errors import InvalidInput, NotFound
+from conference.services.patients import courses
+from conference.services.settings import conference_weekday, get_setting
+from db.models import (
+    ActionItem,
+    ActionStatus,
+    AgendaItem,
+    AgendaList,
+    AgendaSource,
+    AgendaStatus,
+    CasePresentation,
+    Conclusion,
+    Conference,
+    ConferenceAttendance,
+    ConferenceStatus,
+    Microteam,
+    Patient,
+    PatientStatus,
+    Staff,
+    utcnow,
+)
+
+REASON_MAX = 2000
+DEFAULT_START = dt.time(9, 0)
+DEFAULT_MINUTES = 150
+OPEN_STATUSES = (AgendaStatus.PLANNED,)
+CARRY_STATUSES = (AgendaStatus.NOT_REACHED, AgendaStatus.POSTPONED)
+PHASES = ("hold", "patient", "faglig")
+
+
+# --------------------------------------------------------------------------- reading
+
+
+@dataclass(frozen=True)
+class OpenAction:
+    description: str
+    owner: str
+    due_date: dt.date | None
+    status: str
+    conference_date: dt.date | None
+
+
+@dataclass(frozen=True)
+class CaseEntry:
+    item_id: int
+    patient_id: int
+    first_name: str
+    last_name: str
+    cpr: str
+    microteam: str
+    pal_laege: str
+    kontaktsygeplejerske: str
+    list: str
+    source: str
+    reason: str
+    reason_text: str | None
+    question: str | None
+    status: str
+    status_reason: str | None
+    position: int
+    ready: bool
+    ready_at: dt.datetime | None
+    budget_seconds: int | None
+    started_at: dt.datetime | None
+    seconds_used: int | None
+    version: int
+    open_actions: tuple[OpenAction, ...] = ()
+
+    @property
+    def name(self) -> str:
+        return f"{self.first_name} {self.last_name}"
+
+    @property
+    def carried_over(self) -> bool:
+        return self.source == AgendaSource.CARRIED_OVER.value
+
+    @property
+    def active(self) -> bool:
+        return self.status == AgendaStatus.PLANNED.value or self.status == "droeftet"
+
+
+@dataclass
+class Board:
+    conference_id: int
+    date: dt.date
+    starts_at: dt.time
+    duration_minutes: int
+    status: str
+    phase: str | None
+    started_at: dt.datetime | None
+    ended_at: dt.datetime | None
+    signed_off: bool
+    current_item_id: int | None
+    leader: str
+    referent: str
+    development_topic: str | None
+    staff_exercise: str | None
+    version: int
+    cases: list[CaseEntry] = field(default_factory=list)
+    present_staff: set[int] = field(default_factory=set)
+
+    def listed(self, which: str) -> list[CaseEntry]:
+        """Cases on one list ('droeftelse' / 'orientering') in speaking order, not set aside."""
+        return [
+            c for c in self.cases
+            if c.list == which and c.status not in ("udsat", "fjernet")
+        ]
+
+    @property
+    def discussion(self) -> list[CaseEntry]:
+        return self.listed(AgendaList.DISCUSSION.value)
+
+    @property
+    def information(self) -> list[CaseEntry]:
+        return self.listed(AgendaList.INFORMATION.value)
+
+    @property
+    def set_aside(self) -> list[CaseEntry]:
+        return [c for c in self.cases if c.status in ("udsat", "fjernet")]
+
+    @property
+    def current(self) -> CaseEntry | None:
+        return next((c for c in self.cases if c.item_id == self.current_item_id), None)
+
+    @property
+    def unready(self) -> list[CaseEntry]:
+        return [c for c in self.discussion if not c.ready]
+
+
+def find_conference(session: Session, day: dt.date) -> Conference | None:
+    return session.scalar(select(Conference).where(Conference.date == day))
+
+
+def upcoming_conferences(session: Session, today: dt.date, limit: int = 6) -> list[Conference]:
+    return list(
+        session.scalars(
+            select(Conference)
+            .where(Conference.date >= today)
+            .order_by(Conference.date)
+            .limit(limit)
+        )
+    )
+
+
+def recent_conferences(session: Session, today: dt.date, limit: int = 12) -> list[Conference]:
+    return list(
+        session.scalars(
+            select(Conference).where(Conference.date < today)
+            .order_by(Conference.date.desc()).limit(limit)
+        )
+    )
+
+
+def next_conference_day(session: Session, today: dt.date) -> dt.date:
+    """The first conference day on or after today (by the centre's weekday setting)."""
+    days = (conference_weekday(session) - today.weekday()) % 7
+    return today + dt.timedelta(days=days)
+
+
+def _open_actions(session: Session, patient_ids: list[int], before: dt.date) -> dict[int, list]:
+    owner = aliased(Staff)
+    rows = session.execute(
+        select(
+            ActionItem.patient_id,
+            ActionItem.description,
+            owner.name,
+            ActionItem.owner_role,
+            ActionItem.due_date,
+            ActionItem.status,
+            Conference.date,
+        )
+        .outerjoin(owner, owner.id == ActionItem.owner_id)
+        .outerjoin(Conclusion, Conclusion.id == ActionItem.conclusion_id)
+        .outerjoin(AgendaItem, AgendaItem.id == Conclusion.agenda_item_id)
+        .outerjoin(Conference, Conference.id == AgendaItem.conference_id)
+        .where(
+            ActionItem.patient_id.in_(patient_ids),
+            ActionItem.status.in_([ActionStatus.OPEN, ActionStatus.BOOKED]),
+        )
+        .order_by(ActionItem.due_date)
+    ).all()
+    result: dict[int, list[OpenAction]] = defaultdict(list)
+    for pid, text, name, role, due, status, day in rows:
+        if day is None or day < before:
+            result[pid].append(OpenAction(text, name or role or "", due, status.value, day))
+    return result
+
+
+def board(session: Session, conference_id: int) -> Board:
+    conference = session.get(Conference, conference_id)
+    if conference is None:
+        raise NotFound("Konferencen findes ikke.")
+    leader = session.get(Staff, conference.leader_id) if conference.leader_id else None
+    referent = session.get(Staff, conference.referent_id) if conference.referent_id else None
+    pal = aliased(Staff)
+    nurse = aliased(Staff)
+    rows = session.execute(
+        select(
+            AgendaItem,
+            Patient.first_name,
+            Patient.last_name,
+            Patient.cpr,
+            Microteam.name,
+            pal.name,
+            nurse.name,
+            CasePresentation.ready_at,
+        )
+        .join(Patient, Patient.id == AgendaItem.patient_id)
+        .outerjoin(Microteam, Microteam.id == Patient.microteam_id)
+        .outerjoin(pal, pal.id == Patient.pal_laege_id)
+        .outerjoin(nurse, nurse.id == Patient.kontaktsygeplejerske_id)
+        .outerjoin(CasePresentation, CasePresentation.agenda_item_id == AgendaItem.id)
+        .where(AgendaItem.conference_id == conference_id)
+        .order_by(AgendaItem.position, AgendaItem.id)
+    ).all()
+    actions = _open_actions(session, [r[0].patient_id for r in rows], conference.date)
+    cases = [
+        CaseEntry(
+            item_id=item.id,
+            patient_id=item.patient_id,
+            first_name=first,
+            last_name=last,
+            cpr=cpr,
+            microteam=team or "",
+            pal_laege=pal_name or "",
+            kontaktsygeplejerske=nurse_name or "",
+            list=item.list.value,
+            source=item.source.value,
+            reason=item.reason,
+            reason_text=item.reason_text,
+            question=item.question,
+            status=item.status.value,
+            status_reason=item.status_reason,
+            position=item.position,
+            ready=ready_at is not None,
+            ready_at=ready_at,
+            budget_seconds=item.time_budget_seconds,
+            started_at=item.started_at,
+            seconds_used=item.seconds_used,
+            version=item.version,
+            open_actions=tuple(actions.get(item.patient_id, ())),
+        )
+        for item, first, last, cpr, team, pal_name, nurse_name, ready_at in rows
+    ]
+    present = set(
+        session.scalars(
+            select(ConferenceAttendance.staff_id).where(
+                ConferenceAttendance.conference_id == conference_id
+            )
+        )
+    )
+    return Board(
+        conference_id=conference.id,
+        date=conference.date,
+        starts_at=conference.starts_at,
+        duration_minutes=conference.duration_minutes,
+        status=conference.status.value,
+        phase=conference.phase,
+        started_at=conference.started_at,
+        ended_at=conference.ended_at,
+        signed_off=conference.signed_off_at is not None,
+        current_item_id=conference.current_item_id,
+        leader=leader.name if leader else "",
+        referent=referent.name if referent else "",
+        development_topic=conference.development_topic,
+        staff_exercise=conference.staff_exercise,
+        version=conference.version,
+        cases=cases,
+        present_staff=present,
+    )
+
+
+def pending_proposals(
+    session: Session, conference_id: int, today: dt.date | None = None
+) -> list[rules.Proposal]:
+    """Carried-over cases and patients due by the rules who are not yet on this agenda."""
+    conference = _conference(session, conference_id)
+    on = set(
+        session.scalars(
+            select(AgendaItem.patient_id).where(AgendaItem.conference_id == conference_id)
+        )
+    )
+    carried = rules.carry_over(
+        _unfinished(session, conference.date, today or dt.date.today()), on
+    )
+    active = select(Patient.id).where(Patient.status == PatientStatus.ACTIVE)
+    due = rules.proposals(
+        courses(session, active, conference.date), conference.date,
+        on | {p.patient_id for p in carried},
+    )
+    return carried + due
+
+
+def _unfinished(session: Session, before: dt.date, today: dt.date) -> list[rules.Unfinished]:
+    """Cases on earlier conferences left not reached or postponed, and cases still planned on
+    a conference whose day has passed (a meeting that was never closed)."""
+    later = aliased(AgendaItem)
+    rows = session.execute(
+        select(AgendaItem.id, AgendaItem.patient_id, AgendaItem.reason, AgendaItem.reason_text)
+        .join(Conference, Conference.id == AgendaItem.conference_id)
+        .join(Patient, Patient.id == AgendaItem.patient_id)
+        .outerjoin(later, later.carried_from_id == AgendaItem.id)
+        .where(
+            Conference.date < before,
+            or_(
+                AgendaItem.status.in_(CARRY_STATUSES),
+                and_(AgendaItem.status == AgendaStatus.PLANNED, Conference.date < today),
+            ),
+            AgendaItem.list == AgendaList.DISCUSSION,
+            Patient.status == PatientStatus.ACTIVE,
+            later.id.is_(None),
+        )
+        .order_by(Conference.date, AgendaItem.position)
+    ).all()
+    return [rules.Unfinished(*row) for row in rows]
+
+
+# --------------------------------------------------------------------------- writing
+
+
+def _conference(session: Session, conference_id: int) -> Conference:
+    conference = session.get(Conference, conference_id)
+    if conference is None:
+        raise NotFound("Konferencen findes ikke.")
+    return conference
+
+
+def _open_conference(session: Session, conference_id: int) -> Conference:
+    conference = _conference(session, conference_id)
+    if conference.signed_off_at is not None:
+        raise InvalidInput("Konferencen er afsluttet og underskrevet; dagsordenen kan ikke ændres.")
+    return conference
+
+
+def _item(session: Session, item_id: int, version: int | None = None) -> AgendaItem:
+    item = session.get(AgendaItem, item_id)
+    if item is None:
+        raise NotFound("Sagen findes ikke på dagsordenen.")
+    _open_conference(session, item.conference_id)
+    if version is not None and item.version != version:
+        raise InvalidInput(
+            "Sagen er netop ændret af en anden. Tavlen er opdateret; prøv igen."
+        )
+    return item
+
+
+def _flush(session: Session) -> None:
+    try:
+        session.flush()
+    except StaleDataError as error:
+        raise InvalidInput(
+            "Sagen er netop ændret af en anden. Tavlen er opdateret; prøv igen."
+        ) from error
+
+
+def ensure_conference(session: Session, actor: Staff, day: dt.date) -> Conference:
+    """The conference on `day`, created with the centre's start time and length if missing."""
+    existing = find_conference(session, day)
+    if existing:
+        return existing
+    start = get_setting(session, "conference_start", DEFAULT_START.isoformat())
+    minutes = int(get_setting(session, "conference_minutes", str(DEFAULT_MINUTES)) or 150)
+    conference = Conference(
+        date=day,
+        starts_at=dt.time.fromisoformat(start or DEFAULT_START.isoformat()),
+        duration_minutes=minutes,
+        status=ConferenceStatus.PLANNED,
+    )
+    session.add(conference)
+    audit.record(session, actor, "create", conference)
+    return conference
+
+
+def _next_position(session: Session, conference_id: int) -> int:
+    top = session.scalar(
+        select(func.max(AgendaItem.position)).where(AgendaItem.conference_id == conference_id)
+    )
+    return (top or 0) + 1
+
+
+def add_proposals(
+    session: Session, actor: Staff, conference_id: int, today: dt.date | None = None
+) -> int:
+    """Put carried-over and due patients on the agenda; returns how many were added."""
+    _open_conference(session, conference_id)
+    found = pending_proposals(session, conference_id, today)
+    position = _next_position(session, conference_id)
+    for offset, proposal in enumerate(found):
+        item = AgendaItem(
+            conference_id=conference_id,
+            patient_id=proposal.patient_id,
+            list=AgendaList.DISCUSSION,
+            source=(
+                AgendaSource.CARRIED_OVER if proposal.carried_from_id else AgendaSource.DUE_RULE
+            ),
+            reason=proposal.reason,
+            reason_text=proposal.reason_text,
+            position=position + offset,
+            carried_from_id=proposal.carried_from_id,
+            added_by_id=actor.id,
+        )
+        session.add(item)
+        audit.record(session, actor, "create", item)
+    return len(found)
+
+
+def add_case(
+    session: Session,
+    actor: Staff,
+    conference_id: int,
+    patient_id: int,
+    reason_text: str,
+    question: str = "",
+    which: AgendaList = AgendaList.DISCUSSION,
+) -> AgendaItem:
+    """A patient put on the agenda by hand, with the reason (required) and a question."""
+    reason_text = (reason_text or "").strip()
+    if not reason_text:
+        raise InvalidInput("Skriv, hvorfor patienten skal på konferencen.")
+    if len(reason_text) > REASON_MAX or len(question or "") > REASON_MAX:
+        raise InvalidInput(f"Teksten er for lang (højst {REASON_MAX} tegn).")
+    _open_conference(session, conference_id)
+    patient = session.get(Patient, patient_id)
+    if patient is None:
+        raise NotFound("Patienten findes ikke.")
+    if patient.status != PatientStatus.ACTIVE:
+        raise InvalidInput("Patientens forløb er afsluttet.")
+    exists = session.scalar(
+        select(AgendaItem.id).where(
+            AgendaItem.conference_id == conference_id, AgendaItem.patient_id == patient_id
+        )
+    )
+    if exists:
+        raise InvalidInput(f"{patient.full_name} er allerede på dagsordenen.")
+    item = AgendaItem(
+        conference_id=conference_id,
+        patient_id=patient_id,
+        list=which,
+        source=AgendaSource.MANUAL,
+        reason="manuel",
+        reason_text=reason_text,
+        question=(question or "").strip() or None,
+        position=_next_position(session, conference_id),
+        added_by_id=actor.id,
+    )
+    session.add(item)
+    audit.record(session, actor, "create", item)
+    return item
+
+
+def _change(session: Session, actor: Staff, item: AgendaItem, **values: object) -> AgendaItem:
+    before = audit.snapshot(item)
+    for key, value in values.items():
+        setattr(item, key, value)
+    _flush(session)
+    audit.record(session, actor, "update", item, before=before)
+    return item
+
+
+def set_list(
+    session: Session, actor: Staff, item_id: int, which: AgendaList, version: int | None = None
+) -> AgendaItem:
+    return _change(session, actor, _item(session, item_id, version), list=which)
+
+
+def set_aside(
+    session: Session,
+    actor: Staff,
+    item_id: int,
+    status: AgendaStatus,
+    reason: str,
+    version: int | None = None,
+) -> AgendaItem:
+    """Postpone (to the next conference) or remove a case; the reason is required."""
+    if status not in (AgendaStatus.POSTPONED, AgendaStatus.REMOVED):
+        raise InvalidInput("Ukendt handling.")
+    reason = (reason or "").strip()
+    if not reason:
+        raise InvalidInput("Skriv en begrundelse.")
+    if len(reason) > REASON_MAX:
+        raise InvalidInput(f"Begrundelsen er for lang (højst {REASON_MAX} tegn).")
+    item = _item(session, item_id, version)
+    conference = session.get(Conference, item.conference_id)
+    values: dict[str, object] = {"status": status, "status_reason": reason}
+    if conference and conference.current_item_id == item.id:
+        _stop_clock(item, utcnow())
+        conference.current_item_id = None
+    return _change(session, actor, item, **values)
+
+
+def restore(session: Session, actor: Staff, item_id: int) -> AgendaItem:
+    return _change(
+        session, actor, _item(session, item_id), status=AgendaStatus.PLANNED, status_reason=None
+    )
+
+
+def reorder(session: Session, actor: Staff, item_id: int, steps: int) -> None:
+    """Move a case in the speaking order of its list."""
+    item = _item(session, item_id)
+    siblings = list(
+        session.scalars(
+            select(AgendaItem)
+            .where(AgendaItem.conference_id == item.conference_id, AgendaItem.list == item.list)
+            .order_by(AgendaItem.position, AgendaItem.id)
+        )
+    )
+    order = rules.move([s.id for s in siblings], item_id, steps)
+    by_id = {s.id: s for s in siblings}
+    for position, sid in enumerate(order, start=1):
+        row = by_id[sid]
+        if row.position != position:
+            before = audit.snapshot(row)
+            row.position = position
+            _flush(session)
+            audit.record(session, actor, "update", row, before=before)
+
+
+def set_budget(session: Session, actor: Staff, item_id: int, minutes: int | None) -> AgendaItem:
+    if minutes is not None and not 1 <= minutes <= 120:
+        raise InvalidInput("Tid pr. sag skal være mellem 1 og 120 minutter.")
+    return _change(
+        session, actor, _item(session, item_id),
+        time_budget_seconds=minutes * 60 if minutes else None,
+    )
+
+
+def _stop_clock(item: AgendaItem, now: dt.datetime) -> None:
+    if item.started_at is not None:
+        item.seconds_used = rules.case_clock(now, item.started_at, item.seconds_used, None).elapsed
+        item.started_at = None
+
+
+def _update_conference(session: Session, actor: Staff, conference: Conference, **values) -> None:
+    before = audit.snapshot(conference)
+    for key, value in values.items():
+        setattr(conference, key, value)
+    _flush(session)
+    audit.record(session, actor, "update", conference, before=before)
+
+
+def start_meeting(session: Session, actor: Staff, conference_id: int) -> None:
+    conference = _open_conference(session, conference_id)
+    if conference.started_at is None:
+        _update_conference(
+            session, actor, conference,
+            status=ConferenceStatus.RUNNING, started_at=utcnow(), phase="hold",
+            leader_id=conference.leader_id or actor.id,
+        )
+
+
+def set_phase(session: Session, actor: Staff, conference_id: int, phase: str) -> None:
+    if phase not in PHASES:
+        raise InvalidInput("Ukendt del af konferencen.")
+    conference = _open_conference(session, conference_id)
+    if conference.started_at is None:
+        start_meeting(session, actor, conference_id)
+    now = utcnow()
+    values: dict[str, object] = {"phase": phase}
+    if phase != "patient" and conference.current_item_id:
+        current = session.get(AgendaItem, conference.current_item_id)
+        if current:
+            _stop_clock(current, now)
+        values["current_item_id"] = None
+    _update_conference(session, actor, conference, **values)
+
+
+def go_to(session: Session, actor: Staff, conference_id: int, item_id: int | None) -> None:
+    """Make `item_id` the case being presented: stop the previous case's clock, start this one's."""
+    conference = _open_conference(session, conference_id)
+    if conference.started_at is None:
+        start_meeting(session, actor, conference_id)
+    now = utcnow()
+    if conference.current_item_id and conference.current_item_id != item_id:
+        previous = session.get(AgendaItem, conference.current_item_id)
+        if previous is not None:
+            _stop_clock(previous, now)
+            if previous.status == AgendaStatus.PLANNED and (previous.seconds_used or 0) > 0:
+                previous.status = AgendaStatus.DISCUSSED
+            _flush(session)
+            audit.record(session, actor, "update", previous)
+    if item_id is not None:
+        item = _item(session, item_id)
+        if item.conference_id != conference_id:
+            raise InvalidInput("Sagen hører til en anden konference.")
+        if item.started_at is None:
+            item.started_at = now
+        _flush(session)
+        audit.record(session, actor, "update", item)
+    _update_conference(
+        session, actor, conference, current_item_id=item_id,
+        phase="patient" if item_id is not None else conference.phase,
+    )
+
+
+def step(session: Session, actor: Staff, conference_id: int, direction: int) -> int | None:
+    """Næste (1) / forrige (-1) case on the discussion list; returns the new current case."""
+    view = board(session, conference_id)
+    order = [c.item_id for c in view.discussion]
+    target = rules.neighbour(order, view.current_item_id, direction)
+    if target is None and direction > 0:
+        go_to(session, actor, conference_id, None)
+        set_phase(session, actor, conference_id, "faglig")
+        return None
+    if target is not None:
+        go_to(session, actor, conference_id, target)
+    return target
+
+
+def end_meeting(session: Session, actor: Staff, conference_id: int) -> int:
+    """Stop the clocks; discussion cases not reached become 'ikke nået' (carried over next time),
+    information cases count as recorded. Returns how many were not reached."""
+    conference = _open_conference(session, conference_id)
+    now = utcnow()
+    not_reached = 0
+    for item in session.scalars(
+        select(AgendaItem).where(
+            AgendaItem.conference_id == conference_id,
+            AgendaItem.status == AgendaStatus.PLANNED,
+        )
+    ):
+        before = audit.snapshot(item)
+        was_started = item.started_at is not None or (item.seconds_used or 0) > 0
+        _stop_clock(item, now)
+        if item.list == AgendaList.INFORMATION or was_started:
+            item.status = AgendaStatus.DISCUSSED
+        else:
+            item.status = AgendaStatus.NOT_REACHED
+            not_reached += 1
+        _flush(session)
+        audit.record(session, actor, "update", item, before=before)
+    _update_conference(
+        session, actor, conference, current_item_id=None, ended_at=now, phase=None,
+    )
+    return not_reached
+
+
+def set_attendance(
+    session: Session, actor: Staff, conference_id: int, staff_ids: set[int]
+) -> None:
+    """Who is present: replaces the conference's attendance list."""
+    conference = _open_conference(session, conference_id)
+    known = set(session.scalars(select(Staff.id).where(Staff.id.in_(staff_ids))))
+    if known != set(staff_ids):
+        raise InvalidInput("Ukendt medarbejder i fremmødelisten.")
+    current = set(
+        session.scalars(
+            select(ConferenceAttendance.staff_id).where(
+                ConferenceAttendance.conference_id == conference_id
+            )
+        )
+    )
+    if current == known:
+        return
+    session.execute(
+        delete(ConferenceAttendance).where(
+            ConferenceAttendance.conference_id == conference_id,
+            ConferenceAttendance.staff_id.in_(current - known),
+        )
+    )
+    for staff_id in sorted(known - current):
+        session.add(ConferenceAttendance(conference_id=conference_id, staff_id=staff_id))
+    session.flush()
+    audit.record_values(
+        session, actor, "update", "conference_attendance", conference.id,
+        before={"staff_ids": sorted(current)}, after={"staff_ids": sorted(known)},
+    )
+
+
+def set_development(
+    session: Session, actor: Staff, conference_id: int, topic: str, exercise: str
+) -> None:
+    topic, exercise = (topic or "").strip(), (exercise or "").strip()
+    if len(topic) > REASON_MAX or len(exercise) > 120:
+        raise InvalidInput("Teksten er for lang.")
+    conference = _open_conference(session, conference_id)
+    _update_conference(
+        session, actor, conference,
+        development_topic=topic or None, staff_exercise=exercise or None,
+    )
+
+
+def set_roles(
+    session: Session, actor: Staff, conference_id: int, leader_id: int | None,
+    referent_id: int | None,
+) -> None:
+    conference = _open_conference(session, conference_id)
+    _update_conference(session, actor, conference, leader_id=leader_id, referent_id=referent_id)
