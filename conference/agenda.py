@@ -143,3 +143,20 @@ def neighbour(order: Sequence[int], current: int | None, step: int) -> int | Non
         return order[0] if step > 0 else None
     index = order.index(current) + step
     return order[index] if 0 <= index < len(order) else None
+
+
+NAME_MODES = {
+    "fuldt": "Fulde navn",
+    "fornavn": "Fornavn og forbogstav",
+    "initialer": "Initialer",
+}
+
+
+def display_name(first: str, last: str, mode: str) -> str:
+    """How a patient is named on the projected board (a centre setting); never the CPR."""
+    if mode == "initialer":
+        parts = [*first.split(), *last.split()]
+        return ".".join(p[0].upper() for p in parts if p) + "."
+    if mode == "fornavn":
+        return f"{first} {last[:1]}." if last else first
+    return f"{first} {last}"

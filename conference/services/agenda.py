@@ -703,3 +703,36 @@ def set_roles(
 ) -> None:
     conference = _open_conference(session, conference_id)
     _update_conference(session, actor, conference, leader_id=leader_id, referent_id=referent_id)
+
+
+@dataclass(frozen=True)
+class ClockState:
+    meeting_started: dt.datetime | None
+    meeting_ended: dt.datetime | None
+    total_minutes: int
+    case_started: dt.datetime | None
+    case_used: int | None
+    case_budget: int | None
+    case_name: str
+
+
+def clock_state(session: Session, conference_id: int, default_budget: int) -> ClockState:
+    """What the ticking clocks need, in two small queries (they redraw every second)."""
+    conference = _conference(session, conference_id)
+    row = None
+    if conference.current_item_id:
+        row = session.execute(
+            select(AgendaItem, Patient.first_name, Patient.last_name)
+            .join(Patient, Patient.id == AgendaItem.patient_id)
+            .where(AgendaItem.id == conference.current_item_id)
+        ).one_or_none()
+    item, first, last = row if row else (None, "", "")
+    return ClockState(
+        meeting_started=conference.started_at,
+        meeting_ended=conference.ended_at,
+        total_minutes=conference.duration_minutes,
+        case_started=item.started_at if item else None,
+        case_used=item.seconds_used if item else None,
+        case_budget=(item.time_budget_seconds or default_budget) if item else None,
+        case_name=f"{first} {last[:1]}." if item else "",
+    )

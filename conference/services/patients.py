@@ -403,14 +403,14 @@ def patient_detail(session: Session, patient_id: int, today: dt.date) -> Patient
         conference_date=conference_date,
         due=pathway.due_reasons(course, conference_date),
         timeline=timeline,
-        pro=_pro_points(session, patient_id),
+        pro=pro_points(session, patient_id),
         conferences=_conference_history(session, patient_id),
         open_actions=_open_actions(session, patient_id),
         open_concerns=list(course.open_concerns),
     )
 
 
-def _pro_points(session: Session, patient_id: int) -> list[ProPoint]:
+def pro_points(session: Session, patient_id: int) -> list[ProPoint]:
     rows = session.execute(
         select(
             ProResponse.id,

@@ -45,7 +45,7 @@ def today() -> dt.date:
 
 
 @st.cache_data(ttl=300, show_spinner=False)
-def _staff_options() -> list[StaffOption]:
+def staff_options() -> list[StaffOption]:
     with db_session() as session:
         return list_staff(session)
 
@@ -61,7 +61,7 @@ def acting_user(session: Session) -> Staff:
 
     The choice lives in the URL (?som=INITIALS) so a browser reload keeps it.
     """
-    options = _staff_options()
+    options = staff_options()
     if not options:
         st.error("Der er ingen medarbejdere i databasen. Indlæs demo-centret med `make run`.")
         st.stop()
@@ -85,7 +85,7 @@ def acting_user(session: Session) -> Staff:
         st.query_params[USER_PARAM] = chosen.initials
     staff = get_staff(session, chosen.id)
     if staff is None:
-        _staff_options.clear()
+        staff_options.clear()
         st.error("Den valgte medarbejder findes ikke længere. Vælg igen.")
         st.stop()
     return staff

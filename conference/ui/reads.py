@@ -6,6 +6,8 @@ import datetime as dt
 
 import streamlit as st
 
+from conference.agenda import Proposal
+from conference.services.agenda import pending_proposals as _pending
 from conference.services.patients import PatientList, list_patients
 from conference.ui.context import db_session
 
@@ -14,3 +16,10 @@ from conference.ui.context import db_session
 def patient_list(today: dt.date) -> PatientList:
     with db_session() as session:
         return list_patients(session, today)
+
+
+@st.cache_data(ttl=60, show_spinner=False)
+def pending_proposals(conference_id: int, today: dt.date) -> list[Proposal]:
+    """Due and carried-over patients not yet on the agenda (the rules read every course)."""
+    with db_session() as session:
+        return _pending(session, conference_id, today)

@@ -1,0 +1,335 @@
+"""Drawing the conference board: the leader's agenda and the projected one-case view.
+
+User text (names, notes, questions) is always drawn as text (st.text / st.write of plain
+strings in widgets that do not interpret HTML); markdown is only used for our own labels.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Any
+
+import streamlit as st
+from sqlalchemy.orm import Session
+
+from conference import agenda as rules
+from conference.formatting import date_short
+from conference.labels import ACTION_STATUS
+from conference.pathway import REASON_TEXTS
+from conference.services import agenda
+from conference.services.case_sheet import CaseSheet, case_sheet
+from conference.services.settings import get_setting
+from conference.services.staff import StaffOption
+from conference.ui import projection_style
+from db.models import ActionStatus, AgendaList, AgendaStatus, utcnow
+
+Act = Callable[..., None]
+PARTS = {"hold": "Holdkonference", "patient": "Patientkonference", "faglig": "Faglig udvikling"}
+
+
+def groups_for(session: Session, day: dt.date) -> list[Any]:
+    """The holdkonference part: every group running on the day, with therapists' notes."""
+    from conference.services.groups import holdkonference
+
+    return holdkonference(session, day)
+
+
+def sheet_for(session: Session, item_id: int | None, today: dt.date) -> CaseSheet | None:
+    return case_sheet(session, item_id, today) if item_id else None
+
+
+def name_mode(session: Session) -> str:
+    return get_setting(session, "projection_name", "fornavn") or "fornavn"
+
+
+# --------------------------------------------------------------------------- the leader's board
+
+
+def _case_line(case: agenda.CaseEntry) -> str:
+    marks = []
+    if case.carried_over:
+        marks.append("overført")
+    marks.append("klar" if case.ready else "ikke klar")
+    return f"{case.name} · {case.microteam or 'intet mikroteam'} · " + ", ".join(marks)
+
+
+def case_row(
+    view: agenda.Board, case: agenda.CaseEntry, index: int, act: Act, plan: rules.TimePlan
+) -> None:
+    current = case.item_id == view.current_item_id
+    with st.container(border=True):
+        head, buttons = st.columns([5, 3], vertical_alignment="center")
+        prefix = "▶ " if current else f"{index}. "
+        head.markdown(f"**{prefix}**" + ("**Nu:** " if current else ""))
+        head.text(_case_line(case))
+        reason = case.reason_text or REASON_TEXTS.get(case.reason, case.reason)
+        head.caption("Anledning")
+        head.text(reason)
+        if case.question:
+            head.caption("Spørgsmål til konferencen")
+            head.text(case.question)
+        budget = case.budget_seconds or plan.default_case_seconds
+        used = rules.case_clock(utcnow(), case.started_at, case.seconds_used, budget)
+        head.caption(
+            f"Tid: {rules.format_seconds(budget)} afsat"
+            + (f" · {rules.format_seconds(used.elapsed)} brugt" if used.elapsed else "")
+        )
+        for action in case.open_actions:
+            head.caption(
+                f"Åben opgave fra {date_short(action.conference_date)}: "
+                f"{ACTION_STATUS[ActionStatus(action.status)]}, frist {date_short(action.due_date)}"
+            )
+            head.text(f"{action.description} ({action.owner})")
+        if view.signed_off:
+            return
+        up, down, show = buttons.columns(3)
+        up.button("↑", key=f"up{case.item_id}", help="Tidligere i talerækken",
+                  on_click=act, args=(agenda.reorder, case.item_id, -1))
+        down.button("↓", key=f"down{case.item_id}", help="Senere i talerækken",
+                    on_click=act, args=(agenda.reorder, case.item_id, 1))
+        show.button("Vis", key=f"go{case.item_id}", type="primary" if not current else "secondary",
+                    help="Gør sagen til den aktuelle", on_click=act,
+                    args=(agenda.go_to, view.conference_id, case.item_id))
+        other = (
+            AgendaList.INFORMATION if case.list == AgendaList.DISCUSSION.value
+            else AgendaList.DISCUSSION
+        )
+        buttons.button(
+            "Flyt til orientering" if other == AgendaList.INFORMATION else "Flyt til drøftelse",
+            key=f"list{case.item_id}", on_click=act,
+            args=(agenda.set_list, case.item_id, other, case.version),
+        )
+        with buttons.popover("Udsæt / fjern"):
+            reason_text = st.text_input("Begrundelse", key=f"why{case.item_id}", max_chars=500)
+            left, right = st.columns(2)
+            left.button("Udsæt til næste gang", key=f"pp{case.item_id}", on_click=act,
+                        args=(agenda.set_aside, case.item_id, AgendaStatus.POSTPONED,
+                              reason_text, case.version))
+            right.button("Fjern fra dagsorden", key=f"rm{case.item_id}", on_click=act,
+                         args=(agenda.set_aside, case.item_id, AgendaStatus.REMOVED,
+                               reason_text, case.version))
+        minutes = buttons.number_input(
+            "Minutter", min_value=1, max_value=120, value=max(budget // 60, 1),
+            key=f"budget{case.item_id}",
+        )
+        if minutes * 60 != budget:
+            buttons.button("Gem tid", key=f"setb{case.item_id}", on_click=act,
+                           args=(agenda.set_budget, case.item_id, int(minutes)))
+
+
+def group_part(groups: list[Any]) -> None:
+    if not groups:
+        st.info("Ingen hold kører på konferencedagen.")
+        return
+    for group in groups:
+        with st.container(border=True):
+            st.markdown(f"**{group.intervention}**")
+            st.text(
+                f"{group.name} · {date_short(group.start_date)}–{date_short(group.end_date)}"
+                f" · behandlere: {', '.join(group.therapists) or 'ikke angivet'}"
+            )
+            if not group.flags:
+                st.caption("Ingen patienter meldt til drøftelse.")
+            for flag in group.flags:
+                st.caption(f"{flag.patient_name or 'Hele holdet'} – {flag.author}")
+                st.text(flag.note)
+
+
+def leader_board(
+    view: agenda.Board,
+    groups: list[Any],
+    pending: list[rules.Proposal],
+    act: Act,
+    staff: list[StaffOption],
+    patients: list[tuple[int, str]],
+) -> None:
+    discussion, information = view.discussion, view.information
+    plan = rules.time_plan(view.duration_minutes, len(groups), len(discussion))
+    controls(view, act)
+    if view.unready:
+        st.warning(
+            f"{len(view.unready)} sag(er) til drøftelse er ikke markeret klar af mikroteamet: "
+            + ", ".join(c.name for c in view.unready)
+        )
+    agenda_tab, attendance_tab = st.tabs(["Dagsorden", "Fremmøde"])
+    with agenda_tab:
+        st.subheader(f"1. Holdkonference ({len(groups)} hold, ca. {plan.group_minutes} min)")
+        group_part(groups)
+        st.subheader(
+            f"2. Patientkonference ({len(discussion)} til drøftelse, "
+            f"{plan.case_minutes} min, {rules.format_seconds(plan.default_case_seconds)} pr. sag)"
+        )
+        if pending and not view.signed_off:
+            with st.container(border=True):
+                st.markdown(f"**{len(pending)} forslag er ikke på dagsordenen endnu**")
+                for proposal in pending[:30]:
+                    st.caption(proposal.reason_text)
+                st.button("Sæt forslagene på dagsordenen", type="primary", key="add_proposals",
+                          on_click=act, args=(agenda.add_proposals, view.conference_id))
+        st.markdown("**Til drøftelse**")
+        if not discussion:
+            st.caption("Ingen sager til drøftelse.")
+        for index, case in enumerate(discussion, start=1):
+            case_row(view, case, index, act, plan)
+        st.markdown("**Til orientering** (registreres, drøftes ikke)")
+        if not information:
+            st.caption("Ingen sager til orientering.")
+        for index, case in enumerate(information, start=1):
+            case_row(view, case, index, act, plan)
+        if view.set_aside:
+            with st.expander(f"Udsat eller fjernet ({len(view.set_aside)})"):
+                for case in view.set_aside:
+                    st.text(f"{case.name}: {case.status_reason or ''}")
+                    st.button("Sæt tilbage på dagsordenen", key=f"restore{case.item_id}",
+                              on_click=act, args=(agenda.restore, case.item_id))
+        if not view.signed_off:
+            add_case_form(view, act, patients)
+        st.subheader(f"3. Faglig udvikling (ca. {plan.development_minutes} min)")
+        development_form(view, act)
+    with attendance_tab:
+        attendance_form(view, act, staff)
+
+
+def controls(view: agenda.Board, act: Act) -> None:
+    if view.signed_off:
+        st.success("Konferencen er afsluttet og underskrevet.")
+        return
+    cols = st.columns([1.2, 1, 1, 1, 1.4])
+    if view.started_at is None:
+        cols[0].button("Start mødet", type="primary", key="start",
+                       on_click=act, args=(agenda.start_meeting, view.conference_id))
+    else:
+        chosen = cols[0].selectbox(
+            "Del", list(PARTS), format_func=PARTS.get,
+            index=list(PARTS).index(view.phase) if view.phase in PARTS else 0,
+            key=f"phase{view.version}", label_visibility="collapsed",
+        )
+        if chosen != view.phase and view.ended_at is None:
+            act(agenda.set_phase, view.conference_id, chosen)
+            st.rerun()
+    cols[1].button("◀ Forrige", key="prev", shortcut="ArrowLeft",
+                   on_click=act, args=(agenda.step, view.conference_id, -1))
+    cols[2].button("Næste ▶", key="next", type="primary", shortcut="ArrowRight",
+                   on_click=act, args=(agenda.step, view.conference_id, 1))
+    if view.started_at is not None and view.ended_at is None:
+        cols[4].button("Afslut mødet", key="end",
+                       on_click=act, args=(agenda.end_meeting, view.conference_id))
+
+
+def add_case_form(view: agenda.Board, act: Act, patients: list[tuple[int, str]]) -> None:
+    with st.expander("Tilføj patient manuelt"), st.form("add_case", clear_on_submit=True):
+        chosen = st.selectbox("Patient", patients, format_func=lambda p: p[1], index=None,
+                              placeholder="Søg på navn")
+        reason = st.text_input("Anledning (påkrævet)", max_chars=2000)
+        question = st.text_area("Spørgsmål til konferencen", max_chars=2000)
+        which = st.radio("Liste", [AgendaList.DISCUSSION, AgendaList.INFORMATION],
+                         format_func=lambda v: "Til drøftelse" if v == AgendaList.DISCUSSION
+                         else "Til orientering", horizontal=True)
+        if st.form_submit_button("Tilføj"):
+            if chosen is None:
+                st.session_state["board_error"] = "Vælg en patient."
+            else:
+                act(agenda.add_case, view.conference_id, chosen[0], reason, question, which)
+            st.rerun()
+
+
+def development_form(view: agenda.Board, act: Act) -> None:
+    if view.signed_off:
+        st.text(view.development_topic or "Intet emne registreret")
+        st.text(view.staff_exercise or "")
+        return
+    with st.form("development"):
+        topic = st.text_area("Emne til refleksion", value=view.development_topic or "",
+                             max_chars=2000)
+        exercise = st.selectbox(
+            "Øvelse for personalet (5–10 min)",
+            ["", "Afspændingsøvelse", "Mindfulnessøvelse"],
+            index=["", "Afspændingsøvelse", "Mindfulnessøvelse"].index(view.staff_exercise)
+            if view.staff_exercise in ("Afspændingsøvelse", "Mindfulnessøvelse") else 0,
+        )
+        if st.form_submit_button("Gem faglig udvikling"):
+            act(agenda.set_development, view.conference_id, topic, exercise)
+            st.rerun()
+
+
+def attendance_form(view: agenda.Board, act: Act, staff: list[StaffOption]) -> None:
+    by_profession: dict[str, list[StaffOption]] = {}
+    for person in staff:
+        by_profession.setdefault(person.profession, []).append(person)
+    present = [s for s in staff if s.id in view.present_staff]
+    st.caption(
+        f"{len(present)} til stede: "
+        + ", ".join(
+            f"{sum(1 for s in present if s.profession == p)} {p.lower()}"
+            for p in by_profession if any(s.profession == p for s in present)
+        )
+    )
+    with st.form("attendance"):
+        chosen: set[int] = set()
+        columns = st.columns(3)
+        for index, (profession, people) in enumerate(sorted(by_profession.items())):
+            picked = columns[index % 3].multiselect(
+                profession, people, default=[p for p in people if p.id in view.present_staff],
+                format_func=lambda p: p.name, key=f"att_{profession}_{view.version}",
+            )
+            chosen |= {p.id for p in picked}
+        if st.form_submit_button("Gem fremmøde", disabled=view.signed_off):
+            act(agenda.set_attendance, view.conference_id, chosen)
+            st.rerun()
+
+
+# --------------------------------------------------------------------------- projection
+
+
+def projection(
+    view: agenda.Board, groups: list[Any], sheet: CaseSheet | None, act: Act, mode: str
+) -> None:
+    projection_style.apply()
+    discussion = view.discussion
+    nav = st.columns([1, 1, 6])
+    nav[0].button("◀ Forrige", key="p_prev", shortcut="ArrowLeft",
+                  on_click=act, args=(agenda.step, view.conference_id, -1))
+    nav[1].button("Næste ▶", key="p_next", shortcut="ArrowRight", type="primary",
+                  on_click=act, args=(agenda.step, view.conference_id, 1))
+    if sheet is None:
+        if view.phase == "faglig" or view.ended_at:
+            st.header("3. Faglig udvikling")
+            st.text(view.development_topic or "Emne ikke angivet")
+            if view.staff_exercise:
+                st.subheader(view.staff_exercise)
+            return
+        st.header("1. Holdkonference")
+        group_part(groups)
+        return
+    position = next((i for i, c in enumerate(discussion, 1) if c.item_id == sheet.item_id), None)
+    case = view.current
+    title = rules.display_name(sheet.first_name, sheet.last_name, mode)
+    st.header(f"Sag {position or '–'} af {len(discussion)}: {title}, {sheet.age} år")
+    if case is not None:
+        st.text(case.reason_text or REASON_TEXTS.get(case.reason, case.reason))
+        if case.question:
+            st.subheader("Spørgsmål til konferencen")
+            st.text(case.question)
+    left, right = st.columns([3, 2])
+    with left:
+        if not sheet.fields:
+            st.warning("Sagen er ikke forberedt fra skabelonen.")
+        for label, text in sheet.fields:
+            st.subheader(label)
+            st.text(text or "– ikke udfyldt –")
+    with right:
+        from conference.ui import pro_view
+
+        st.subheader("PRO")
+        pro_view.projection_summary(sheet.pro)
+        if sheet.group_notes:
+            st.subheader("Holdbehandlernes noter")
+            for note in sheet.group_notes:
+                st.caption(f"{note.context} – {note.author}, {date_short(note.written)}")
+                st.text(note.text)
+        if sheet.team_notes:
+            st.subheader("Teamnoter")
+            for note in sheet.team_notes:
+                st.caption(f"{note.author}, {date_short(note.written)}")
+                st.text(note.text)

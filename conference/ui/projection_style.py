@@ -1,0 +1,27 @@
+"""Big type and high contrast for the projected board (readable from 6 m at 1920×1080).
+
+This is the one place that passes HTML to Streamlit: a constant style sheet with no user or
+patient text in it. Everything a user typed is drawn with st.text / st.write elsewhere.
+"""
+
+import streamlit as st
+
+PROJECTION_CSS = """
+<style>
+[data-testid="stAppViewContainer"] { background: #ffffff; color: #000000; }
+[data-testid="stMain"] p, [data-testid="stMain"] li,
+[data-testid="stMain"] [data-testid="stText"] { font-size: 1.7rem !important; line-height: 1.35; }
+[data-testid="stMain"] [data-testid="stText"] { font-family: inherit; white-space: pre-wrap; }
+[data-testid="stMain"] h1 { font-size: 3.2rem !important; }
+[data-testid="stMain"] h2 { font-size: 2.6rem !important; }
+[data-testid="stMain"] h3 { font-size: 2.0rem !important; color: #0b3d91; }
+[data-testid="stMain"] [data-testid="stCaptionContainer"] { font-size: 1.3rem !important;
+  color: #222222 !important; }
+[data-testid="stMetricValue"] { font-size: 3rem !important; }
+[data-testid="stSidebar"] { display: none; }
+</style>
+"""
+
+
+def apply() -> None:
+    st.markdown(PROJECTION_CSS, unsafe_allow_html=True)

@@ -1,0 +1,105 @@
+"""Konference: the meeting leader's board (agenda in three parts, speaking order, timer,
+attendance) and the projected one-case view (?visning=projektion)."""
+
+import datetime as dt
+
+import streamlit as st
+
+from conference import agenda as rules
+from conference.formatting import date_long, time_hm
+from conference.services import agenda
+from conference.services.errors import ServiceError
+from conference.services.settings import next_conference_date
+from conference.ui import board_view
+from conference.ui.clock import clocks
+from conference.ui.context import (
+    acting_user,
+    clear_caches,
+    db_session,
+    staff_options,
+    today,
+)
+from conference.ui.reads import patient_list, pending_proposals
+
+DATE_PARAM = "dato"
+VIEW_PARAM = "visning"
+
+
+def act(action, *args) -> None:  # noqa: ANN001 - a service function and its arguments
+    """Run a service write as the acting user; keep its Danish message if it is refused."""
+    try:
+        with db_session() as session:
+            action(session, acting_user(session), *args)
+    except ServiceError as error:
+        st.session_state["board_error"] = str(error)
+    else:
+        clear_caches()
+
+
+with db_session() as session:
+    acting_user(session)
+    raw = st.query_params.get(DATE_PARAM, "")
+    try:
+        day = dt.date.fromisoformat(raw) if raw else next_conference_date(session, today())
+    except ValueError:
+        st.error("Ugyldig dato i adressen; viser næste konference.")
+        day = next_conference_date(session, today())
+    conference = agenda.find_conference(session, day)
+    choices = {c.date for c in agenda.upcoming_conferences(session, today())}
+    choices |= {c.date for c in agenda.recent_conferences(session, today())}
+    mode = board_view.name_mode(session)
+
+projection = st.query_params.get(VIEW_PARAM) == "projektion"
+choices = sorted(choices | {day}, reverse=True)
+pick_col, view_col = st.columns([3, 1], vertical_alignment="bottom")
+picked = pick_col.selectbox(
+    "Konference", choices, index=choices.index(day), format_func=date_long, key="conference_day"
+)
+if picked != day:
+    st.query_params[DATE_PARAM] = picked.isoformat()
+    st.rerun()
+if view_col.toggle("Projektion", value=projection, key="projection") != projection:
+    if projection:
+        del st.query_params[VIEW_PARAM]
+    else:
+        st.query_params[VIEW_PARAM] = "projektion"
+    st.rerun()
+
+if "board_error" in st.session_state:
+    st.error(st.session_state.pop("board_error"))
+
+if conference is None:
+    st.title(f"Tværfaglig konference {date_long(day)}")
+    st.info("Konferencen er ikke oprettet endnu.")
+    st.button("Opret konferencen", type="primary", on_click=act,
+              args=(agenda.ensure_conference, day))
+    st.stop()
+
+if not projection:
+    st.title(f"Tværfaglig konference {date_long(conference.date)}")
+    st.caption(f"Kl. {time_hm(conference.starts_at)} · {conference.duration_minutes} minutter")
+
+conference_id = conference.id
+with db_session() as session:
+    first_view = agenda.board(session, conference_id)
+    group_count = len(board_view.groups_for(session, first_view.date))
+plan = rules.time_plan(first_view.duration_minutes, group_count, len(first_view.discussion))
+clocks(conference_id, plan.default_case_seconds)
+
+
+@st.fragment(run_every=3)
+def live_board() -> None:
+    """Re-read every few seconds: what others save shows here without a reload."""
+    with db_session() as session:
+        view = agenda.board(session, conference_id)
+        groups = board_view.groups_for(session, view.date)
+        sheet = board_view.sheet_for(session, view.current_item_id, today()) if projection else None
+    if projection:
+        board_view.projection(view, groups, sheet, act, mode)
+        return
+    pending = [] if view.signed_off else pending_proposals(conference_id, today())
+    patients = [(r.id, f"{r.name} ({r.cpr})") for r in patient_list(today()).rows]
+    board_view.leader_board(view, groups, pending, act, staff_options(), patients)
+
+
+live_board()
