@@ -25,7 +25,16 @@ def upgrade(engine: Engine) -> None:
 
 
 def downgrade_to_base(engine: Engine) -> None:
+    """Drop every table (used to rebuild the demo centre)."""
     config = alembic_config()
-    with engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.downgrade(config, "base")
+    with engine.connect() as connection:
+        if engine.dialect.name == "sqlite":
+            # tables with rows refer to each other (the conference's current case)
+            connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            connection.commit()
+        with connection.begin():
+            config.attributes["connection"] = connection
+            command.downgrade(config, "base")
+        if engine.dialect.name == "sqlite":
+            connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+            connection.commit()
