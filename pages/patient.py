@@ -18,12 +18,13 @@ from conference.patient_view import pro_table, team_lines, timeline_frame
 from conference.services.errors import ServiceError
 from conference.services.patients import patient_detail, raise_concern
 from conference.ui.context import acting_user, clear_caches, db_session, today
+from conference.ui.text import facts
 
 raw_id = st.query_params.get("id", "")
 if not raw_id.isdigit():
     st.title("Patient")
     st.info("Vælg en patient på listen for at se forløbet.")
-    st.page_link("pages/patienter.py", label="Til patientlisten", icon="👥")
+    st.page_link("pages/patienter.py", label="Til patientlisten", icon=":material/groups:")
     st.stop()
 
 with db_session() as session:
@@ -32,10 +33,10 @@ with db_session() as session:
         patient = patient_detail(session, int(raw_id), today())
     except ServiceError as error:
         st.error(str(error))
-        st.page_link("pages/patienter.py", label="Til patientlisten", icon="👥")
+        st.page_link("pages/patienter.py", label="Til patientlisten", icon=":material/groups:")
         st.stop()
 
-st.page_link("pages/patienter.py", label="Patientlisten", icon="⬅️")
+st.page_link("pages/patienter.py", label="Patientlisten", icon=":material/arrow_back:")
 st.title(patient.name)
 st.caption(
     f"CPR {patient.cpr} · {patient.age} år · {SEX.get(patient.sex, patient.sex)} · "
@@ -43,16 +44,17 @@ st.caption(
     + (f" · afsluttet {date_short(patient.discharged_on)}" if patient.discharged_on else "")
 )
 
-stage_col, next_col, pal_col, nurse_col = st.columns(4)
-stage_col.metric("Forløbstrin", patient.stage.text)
-next_col.metric(
-    "Næste skridt",
-    patient.next_step.name if patient.next_step else "Intet planlagt",
-    date_short(patient.next_step.planned_date) if patient.next_step else None,
-    delta_color="off",
+next_step = (
+    f"{patient.next_step.name}, {date_short(patient.next_step.planned_date)}"
+    if patient.next_step else "Intet planlagt"
 )
-pal_col.metric("PAL-læge", patient.pal_laege or "Ikke angivet")
-nurse_col.metric("Kontaktsygeplejerske", patient.kontaktsygeplejerske or "Ikke angivet")
+facts([
+    ("Forløbstrin", patient.stage.text),
+    ("Næste skridt", next_step),
+    ("PAL-læge", patient.pal_laege or "Ikke angivet"),
+    ("Kontaktsygeplejerske", patient.kontaktsygeplejerske or "Ikke angivet"),
+    ("Mikroteam", patient.microteam or "Intet"),
+])
 
 if patient.due:
     st.warning(
@@ -84,7 +86,7 @@ with course_tab:
     if not patient.timeline:
         st.info("Der er endnu ingen indsatser i forløbet.")
     else:
-        st.altair_chart(timeline_chart(patient.timeline, today()), use_container_width=True)
+        st.altair_chart(timeline_chart(patient.timeline, today()), width="stretch")
         st.dataframe(
             timeline_frame(patient.timeline),
             hide_index=True,

@@ -18,7 +18,9 @@ def run_page(demo_url: str) -> Callable[..., AppTest]:  # noqa: ARG001 - DATABAS
     st.cache_data.clear()
 
     def run(page: str, **query: str) -> AppTest:
-        app = AppTest.from_file(str(ROOT / page), default_timeout=60)
+        """Through app.py, as a browser would: its navigation, page config and sidebar."""
+        app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+        app.switch_page(page)
         for key, value in query.items():
             app.query_params[key] = value
         app.run()

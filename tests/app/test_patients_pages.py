@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from conference.services.patients import list_patients
+from conference.ui.text import escape_md
 from db.models import Patient, PatientStatus
 from db.session import make_engine, session_scope
 
@@ -86,7 +87,9 @@ def test_patient_page_shows_course_attendance_and_pro(run_page, demo_patients):
     app = run_page("pages/patient.py", id=str(target.id))
     assert app.title[0].value == target.name
     assert target.cpr in app.caption[0].value
-    assert app.metric[0].value == target.stage.text
+    shown = [m.value for m in app.markdown]
+    assert f"**{escape_md(target.stage.text)}**" in shown
+    assert f"**{escape_md(target.pal_laege)}**" in shown
     course = app.tabs[0].dataframe[0].value
     assert "Livet med smerter" in set(course["Indsats"])
     assert course["Fremmøde"].str.contains("mødt").any()
