@@ -335,9 +335,18 @@ def _attendance(session: Session, patient_id: int) -> dict[int, tuple[list, str 
 
 
 def patient_detail(session: Session, patient_id: int, today: dt.date) -> PatientDetail:
-    patient = session.get(Patient, patient_id)
-    if patient is None:
+    pal = aliased(Staff)
+    nurse = aliased(Staff)
+    found = session.execute(
+        select(Patient, pal.name, nurse.name, Microteam.name)
+        .outerjoin(pal, pal.id == Patient.pal_laege_id)
+        .outerjoin(nurse, nurse.id == Patient.kontaktsygeplejerske_id)
+        .outerjoin(Microteam, Microteam.id == Patient.microteam_id)
+        .where(Patient.id == patient_id)
+    ).one_or_none()
+    if found is None:
         raise NotFound("Patienten findes ikke.")
+    patient, pal_name, nurse_name, team_name = found
     conference_date = next_conference_date(session, today)
     course = courses(session, [patient_id], conference_date).get(
         patient_id, pathway.PatientCourse(active=patient.status == PatientStatus.ACTIVE)
@@ -392,12 +401,10 @@ def patient_detail(session: Session, patient_id: int, today: dt.date) -> Patient
         pain_duration_years=patient.pain_duration_years,
         pain_distribution=patient.pain_distribution,
         work_situation=patient.work_situation.value if patient.work_situation else None,
-        microteam=patient.microteam.name if patient.microteam else "",
+        microteam=team_name or "",
         team_members=[(f.value, n, p.value) for f, n, p in members],
-        pal_laege=patient.pal_laege.name if patient.pal_laege else "",
-        kontaktsygeplejerske=(
-            patient.kontaktsygeplejerske.name if patient.kontaktsygeplejerske else ""
-        ),
+        pal_laege=pal_name or "",
+        kontaktsygeplejerske=nurse_name or "",
         stage=pathway.stage(course),
         next_step=min(planned, key=lambda e: e.planned_date or dt.date.max) if planned else None,
         conference_date=conference_date,
