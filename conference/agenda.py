@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from conference import pathway
 
 #: Default split of the 2½-hour meeting (minutes); the rest goes to the patient conference.
-GROUP_MINUTES_PER_GROUP = 5
+GROUP_MINUTES_PER_GROUP = 1
+GROUP_MINUTES_PER_FLAG = 3
 DEVELOPMENT_MINUTES = 20
 MIN_CASE_SECONDS = 3 * 60
 
@@ -75,9 +76,10 @@ class TimePlan:
     default_case_seconds: int
 
 
-def time_plan(total_minutes: int, n_groups: int, n_cases: int) -> TimePlan:
-    """Split the meeting: holdkonference, faglig udvikling, and an equal share per case."""
-    groups = n_groups * GROUP_MINUTES_PER_GROUP
+def time_plan(total_minutes: int, n_groups: int, n_flags: int, n_cases: int) -> TimePlan:
+    """Split the meeting: holdkonference (a minute per group, more per patient the therapists
+    bring), faglig udvikling, and an equal share of the rest per case."""
+    groups = n_groups * GROUP_MINUTES_PER_GROUP + n_flags * GROUP_MINUTES_PER_FLAG
     development = DEVELOPMENT_MINUTES
     cases = max(total_minutes - groups - development, 0)
     per_case = cases * 60 // n_cases if n_cases else cases * 60

@@ -1,14 +1,13 @@
-"""Tables for the patient page: the course with attendance, PRO per time point, the team."""
+"""Tables for the patient page: the course with attendance, and the team."""
 
 from __future__ import annotations
 
 import pandas as pd
 
-from conference import pro
 from conference.formatting import date_short
-from conference.labels import ATTENDANCE, COURSE_STATUS, PROFESSION, TIMEPOINT
-from conference.services.patients import ProPoint, TimelineEntry
-from db.models import AttendanceStatus, Profession, TeamFunction, Timepoint
+from conference.labels import ATTENDANCE, COURSE_STATUS, PROFESSION
+from conference.services.patients import TimelineEntry
+from db.models import AttendanceStatus, Profession, TeamFunction
 
 TEAM_FUNCTION = {
     TeamFunction.PAL_LAEGE.value: "PAL-læge",
@@ -52,43 +51,6 @@ def timeline_frame(timeline: list[TimelineEntry]) -> pd.DataFrame:
     for column in ("Start", "Slut"):
         frame[column] = pd.to_datetime(frame[column])
     return frame
-
-
-def _cell(code: str, score: float | None, baseline: float | None, is_baseline: bool) -> str:
-    if score is None:
-        return pro.format_score(code, None)
-    text = pro.format_score(code, score)
-    band = pro.band_for(code, score)
-    if band:
-        text += f" ({band.label})"
-    if not is_baseline:
-        change = pro.change(code, baseline, score)
-        if change and change.clinically_relevant:
-            text += f" · {change.label}"
-    return text
-
-
-def pro_table(points: list[ProPoint]) -> pd.DataFrame:
-    """Instruments as rows, time points (with date) as columns; missing stays missing."""
-    order = {tp.value: i for i, tp in enumerate(Timepoint)}
-    points = sorted(points, key=lambda p: (order.get(p.timepoint, 99), p.answered_on))
-    baseline = next((p for p in points if p.timepoint == Timepoint.BASELINE.value), None)
-    columns = [
-        f"{TIMEPOINT[Timepoint(p.timepoint)]} {date_short(p.answered_on)}" for p in points
-    ]
-    rows = []
-    for code, instrument in pro.INSTRUMENTS.items():
-        if not any(code in p.scores for p in points):
-            continue
-        row = {"Instrument": instrument.name, "Retning": instrument.better}
-        base = baseline.scores.get(code) if baseline else None
-        for column, point in zip(columns, points, strict=True):
-            if code not in point.scores:
-                row[column] = "ikke besvaret"
-            else:
-                row[column] = _cell(code, point.scores[code], base, point is baseline)
-        rows.append(row)
-    return pd.DataFrame(rows, columns=["Instrument", "Retning", *columns])
 
 
 def team_lines(members: list[tuple[str, str, str]]) -> list[str]:

@@ -27,6 +27,7 @@ from sqlalchemy import (
     String,
     Text,
     Time,
+    TypeDecorator,
     UniqueConstraint,
     func,
 )
@@ -61,9 +62,28 @@ def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
-def Timestamp() -> DateTime:  # noqa: N802 - reads like a type in column definitions
+class UtcDateTime(TypeDecorator[dt.datetime]):
+    """A moment in time, stored in UTC and always read back timezone-aware (SQLite forgets)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime: use an aware one (UTC)")
+        return value.astimezone(dt.UTC)
+
+    def process_result_value(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+
+
+def Timestamp() -> UtcDateTime:  # noqa: N802 - reads like a type in column definitions
     """Timezone-aware timestamp column type."""
-    return DateTime(timezone=True)
+    return UtcDateTime()
 
 
 # --------------------------------------------------------------------------- enumerations
@@ -494,6 +514,25 @@ class ProScore(Base):
     response: Mapped[ProResponse] = relationship(back_populates="scores")
 
 
+class ProMapping(Base):
+    """How one PRO source's export maps onto the instruments: a saved column mapping (data).
+
+    `mapping` holds {"columns": {file header: target}, "timepoint_values": {file value:
+    timepoint}, "fixed_timepoint": timepoint | None}; see conference/importing/mapping.py.
+    """
+
+    __tablename__ = "pro_mapping"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source: Mapped[str] = mapped_column(String(40), unique=True)
+    mapping: Mapped[dict[str, Any]] = mapped_column(JSON)
+    updated_at: Mapped[dt.datetime] = mapped_column(Timestamp(), default=utcnow)
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    __mapper_args__ = {"version_id_col": version}
+
+
 # --------------------------------------------------------------------------- conferences
 
 
@@ -659,6 +698,9 @@ class ActionItem(Base):
     )
     created_by_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
     created_at: Mapped[dt.datetime] = mapped_column(Timestamp(), default=utcnow)
+    # the day it was marked done (for "done on time"), and the course event it put in motion
+    completed_on: Mapped[dt.date | None] = mapped_column(Date)
+    course_event_id: Mapped[int | None] = mapped_column(ForeignKey("course_event.id"))
     version: Mapped[int] = mapped_column(Integer, default=1)
 
     __mapper_args__ = {"version_id_col": version}
@@ -683,6 +725,24 @@ class AuditLog(Base):
     after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
     __table_args__ = (Index("ix_audit_log_entity", "entity", "entity_id"),)
+
+
+class ImportRun(Base):
+    """One applied import: the kind, the file (name and SHA-256), who, and what it changed."""
+
+    __tablename__ = "import_run"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    source: Mapped[str | None] = mapped_column(String(40))
+    file_name: Mapped[str] = mapped_column(String(255))
+    file_sha256: Mapped[str] = mapped_column(String(64), index=True)
+    rows: Mapped[int] = mapped_column(Integer)
+    created: Mapped[int] = mapped_column(Integer)
+    updated: Mapped[int] = mapped_column(Integer)
+    unchanged: Mapped[int] = mapped_column(Integer)
+    actor_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
+    at: Mapped[dt.datetime] = mapped_column(Timestamp(), default=utcnow)
 
 
 class Setting(Base):

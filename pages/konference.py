@@ -5,7 +5,6 @@ import datetime as dt
 
 import streamlit as st
 
-from conference import agenda as rules
 from conference.formatting import date_long, time_hm
 from conference.services import agenda
 from conference.services.errors import ServiceError
@@ -82,8 +81,7 @@ if not projection:
 conference_id = conference.id
 with db_session() as session:
     first_view = agenda.board(session, conference_id)
-    group_count = len(board_view.groups_for(session, first_view.date))
-plan = rules.time_plan(first_view.duration_minutes, group_count, len(first_view.discussion))
+    plan = board_view.plan_for(first_view, board_view.groups_for(session, first_view.date))
 clocks(conference_id, plan.default_case_seconds)
 
 

@@ -14,10 +14,11 @@ from conference.labels import (
     WORK_SITUATION,
 )
 from conference.pathway import REASON_TEXTS
-from conference.patient_view import pro_table, team_lines, timeline_frame
+from conference.patient_view import team_lines, timeline_frame
 from conference.services.errors import ServiceError
 from conference.services.patients import patient_detail, raise_concern
 from conference.ui.context import acting_user, clear_caches, db_session, today
+from conference.ui.pro_view import pro_section
 from conference.ui.text import facts
 
 raw_id = st.query_params.get("id", "")
@@ -101,14 +102,7 @@ with course_tab:
                 st.info(f"**Overlevering fra {entry.name}:** {entry.handover_note}")
 
 with pro_tab:
-    if not patient.pro:
-        st.info("Patienten har ikke besvaret spørgeskemaer endnu.")
-    else:
-        st.caption(
-            "Dialogstøtte, ikke beslutningsstøtte. Ændring regnes fra baseline; "
-            "»klinisk relevant ændring« når den når den mindste betydende ændring."
-        )
-        st.dataframe(pro_table(patient.pro), hide_index=True)
+    pro_section(patient.pro, key="patient_pro")
 
 with conf_tab:
     if not patient.conferences:

@@ -592,8 +592,8 @@ def go_to(session: Session, actor: Staff, conference_id: int, item_id: int | Non
         previous = session.get(AgendaItem, conference.current_item_id)
         if previous is not None:
             _stop_clock(previous, now)
-            if previous.status == AgendaStatus.PLANNED and (previous.seconds_used or 0) > 0:
-                previous.status = AgendaStatus.DISCUSSED
+            if previous.status == AgendaStatus.PLANNED:
+                previous.status = AgendaStatus.DISCUSSED  # it has been presented
             _flush(session)
             audit.record(session, actor, "update", previous)
     if item_id is not None:

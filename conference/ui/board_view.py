@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from typing import Any
 
 import streamlit as st
 from sqlalchemy.orm import Session
@@ -19,19 +18,18 @@ from conference.labels import ACTION_STATUS
 from conference.pathway import REASON_TEXTS
 from conference.services import agenda
 from conference.services.case_sheet import CaseSheet, case_sheet
+from conference.services.groups import HoldkonferenceGroup, holdkonference
 from conference.services.settings import get_setting
 from conference.services.staff import StaffOption
-from conference.ui import projection_style
+from conference.ui import pro_view, projection_style
 from db.models import ActionStatus, AgendaList, AgendaStatus, utcnow
 
 Act = Callable[..., None]
 PARTS = {"hold": "Holdkonference", "patient": "Patientkonference", "faglig": "Faglig udvikling"}
 
 
-def groups_for(session: Session, day: dt.date) -> list[Any]:
+def groups_for(session: Session, day: dt.date) -> list[HoldkonferenceGroup]:
     """The holdkonference part: every group running on the day, with therapists' notes."""
-    from conference.services.groups import holdkonference
-
     return holdkonference(session, day)
 
 
@@ -118,34 +116,48 @@ def case_row(
                            args=(agenda.set_budget, case.item_id, int(minutes)))
 
 
-def group_part(groups: list[Any]) -> None:
+def plan_for(view: agenda.Board, groups: list[HoldkonferenceGroup]) -> rules.TimePlan:
+    flags = sum(len(g.flags) for g in groups)
+    return rules.time_plan(view.duration_minutes, len(groups), flags, len(view.discussion))
+
+
+def group_part(groups: list[HoldkonferenceGroup]) -> None:
+    """Groups whose therapists bring something, in full; the others on one line each."""
     if not groups:
         st.info("Ingen hold kører på konferencedagen.")
         return
-    for group in groups:
+    quiet = [g for g in groups if not g.flags]
+    for group in (g for g in groups if g.flags):
         with st.container(border=True):
             st.markdown(f"**{group.intervention}**")
             st.text(
                 f"{group.name} · {date_short(group.start_date)}–{date_short(group.end_date)}"
+                f" · holdgang {group.sessions_held} af {group.sessions_total}"
+                f" · {group.enrolled}/{group.capacity} pladser"
                 f" · behandlere: {', '.join(group.therapists) or 'ikke angivet'}"
             )
-            if not group.flags:
-                st.caption("Ingen patienter meldt til drøftelse.")
             for flag in group.flags:
-                st.caption(f"{flag.patient_name or 'Hele holdet'} – {flag.author}")
+                st.caption(f"{flag.patient_name or 'Hele holdet'} – meldt af {flag.created_by}")
                 st.text(flag.note)
+    if quiet:
+        st.caption(f"{len(quiet)} hold uden meldte patienter:")
+        st.text("\n".join(
+            f"{g.name} · holdgang {g.sessions_held} af {g.sessions_total} · "
+            f"{', '.join(g.therapists)}"
+            for g in quiet
+        ))
 
 
 def leader_board(
     view: agenda.Board,
-    groups: list[Any],
+    groups: list[HoldkonferenceGroup],
     pending: list[rules.Proposal],
     act: Act,
     staff: list[StaffOption],
     patients: list[tuple[int, str]],
 ) -> None:
     discussion, information = view.discussion, view.information
-    plan = rules.time_plan(view.duration_minutes, len(groups), len(discussion))
+    plan = plan_for(view, groups)
     controls(view, act)
     if view.unready:
         st.warning(
@@ -283,7 +295,11 @@ def attendance_form(view: agenda.Board, act: Act, staff: list[StaffOption]) -> N
 
 
 def projection(
-    view: agenda.Board, groups: list[Any], sheet: CaseSheet | None, act: Act, mode: str
+    view: agenda.Board,
+    groups: list[HoldkonferenceGroup],
+    sheet: CaseSheet | None,
+    act: Act,
+    mode: str,
 ) -> None:
     projection_style.apply()
     discussion = view.discussion
@@ -319,10 +335,8 @@ def projection(
             st.subheader(label)
             st.text(text or "– ikke udfyldt –")
     with right:
-        from conference.ui import pro_view
-
         st.subheader("PRO")
-        pro_view.projection_summary(sheet.pro)
+        pro_view.pro_section(sheet.pro, projection=True, key=f"pro{sheet.item_id}")
         if sheet.group_notes:
             st.subheader("Holdbehandlernes noter")
             for note in sheet.group_notes:

@@ -28,7 +28,7 @@ def clocks(conference_id: int, default_budget: int) -> None:
     case = rules.case_clock(utcnow(), state.case_started, state.case_used, state.case_budget)
     left, right = st.columns(2)
     if state.meeting_started is None:
-        left.metric("Mødet", "Ikke startet", f"{state.total_minutes} min", delta_color="off")
+        left.metric("Mødet", "Ikke startet", help=f"Mødet er sat til {state.total_minutes} min")
     else:
         value, rest = _texts(meeting)
         left.metric("Mødet", value, rest, delta_color="inverse" if meeting.over else "off")

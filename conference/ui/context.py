@@ -56,8 +56,11 @@ def demo_mode() -> bool:
         return is_demo(session)
 
 
-def acting_user(session: Session) -> Staff:
-    """The staff member using the app, picked in the sidebar (demo mode: no login yet).
+ACTING_KEY = "acting_staff_id"
+
+
+def choose_user() -> int:
+    """The sidebar's "who are you" (demo mode: no login yet); app.py draws it once per run.
 
     The choice lives in the URL (?som=INITIALS) so a browser reload keeps it.
     """
@@ -83,9 +86,19 @@ def acting_user(session: Session) -> Staff:
         )
     if st.query_params.get(USER_PARAM) != chosen.initials:
         st.query_params[USER_PARAM] = chosen.initials
-    staff = get_staff(session, chosen.id)
+    st.session_state[ACTING_KEY] = chosen.id
+    return chosen.id
+
+
+def acting_user(session: Session) -> Staff:
+    """The staff member using the app (chosen in the sidebar); safe to call in callbacks."""
+    staff_id = st.session_state.get(ACTING_KEY)
+    if staff_id is None:
+        staff_id = choose_user()
+    staff = get_staff(session, staff_id)
     if staff is None:
         staff_options.clear()
+        st.session_state.pop(ACTING_KEY, None)
         st.error("Den valgte medarbejder findes ikke længere. Vælg igen.")
         st.stop()
     return staff

@@ -1,0 +1,116 @@
+"""The leader's board as AppTests on the demo centre: creating the agenda, speaking order,
+timer, attendance, and the projected case."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+
+import pytest
+
+from conference.services import agenda
+from db.session import make_engine, session_scope
+
+_days = itertools.count(1)
+
+
+@pytest.fixture
+def free_day() -> str:
+    """A Wednesday far ahead with no conference yet (each test its own)."""
+    day = dt.date(2030, 1, 2) + dt.timedelta(weeks=next(_days))
+    return day.isoformat()
+
+
+def board_of(url: str, day: str) -> agenda.Board:
+    engine = make_engine(url)
+    with session_scope(engine) as session:
+        conference = agenda.find_conference(session, dt.date.fromisoformat(day))
+        view = agenda.board(session, conference.id)
+    engine.dispose()
+    return view
+
+
+def button(app, label: str):
+    return next(b for b in app.button if b.label == label)
+
+
+def create_with_agenda(run_page, day: str):
+    app = run_page("pages/konference.py", dato=day)
+    assert "ikke oprettet" in app.info[0].value
+    button(app, "Opret konferencen").click().run()
+    button(app, "Sæt forslagene på dagsordenen").click().run()
+    assert not app.exception
+    return app
+
+
+def test_opens_on_the_next_conference_with_its_three_parts(run_page):
+    app = run_page("pages/konference.py")
+    assert app.title[0].value.startswith("Tværfaglig konference ")
+    headers = [h.value for h in app.subheader]
+    assert any(h.startswith("1. Holdkonference") for h in headers)
+    assert any(h.startswith("2. Patientkonference") for h in headers)
+    assert any(h.startswith("3. Faglig udvikling") for h in headers)
+
+
+def test_proposals_go_on_the_agenda_with_reasons_and_readiness(run_page, demo_url, free_day):
+    create_with_agenda(run_page, free_day)
+    view = board_of(demo_url, free_day)
+    assert len(view.discussion) >= 3
+    assert all(c.reason_text for c in view.discussion)
+    assert all(not c.ready for c in view.discussion)  # nobody has prepared them yet
+
+
+def test_the_leader_reorders_the_speaking_order(run_page, demo_url, free_day):
+    app = create_with_agenda(run_page, free_day)
+    before = [c.item_id for c in board_of(demo_url, free_day).discussion]
+    app.button(key=f"up{before[1]}").click().run()
+    after = [c.item_id for c in board_of(demo_url, free_day).discussion]
+    assert after[:2] == [before[1], before[0]] and after[2:] == before[2:]
+
+
+def test_timer_runs_from_start_and_follows_the_current_case(run_page, demo_url, free_day):
+    app = create_with_agenda(run_page, free_day)
+    assert app.metric[0].value == "Ikke startet"
+    button(app, "Start mødet").click().run()
+    view = board_of(demo_url, free_day)
+    assert view.started_at is not None and view.phase == "hold"
+    button(app, "Næste ▶").click().run()
+    view = board_of(demo_url, free_day)
+    first = view.discussion[0]
+    assert view.current_item_id == first.item_id
+    assert app.metric[1].label.startswith("Aktuel sag: ")
+    assert first.first_name in app.metric[1].label
+    assert ":" in app.metric[0].value  # elapsed meeting time, m:ss
+    button(app, "Næste ▶").click().run()
+    view = board_of(demo_url, free_day)
+    assert view.current_item_id == view.discussion[1].item_id
+    assert view.discussion[0].status == "droeftet"
+
+
+def test_attendance_is_recorded_by_profession(run_page, demo_url, free_day):
+    app = create_with_agenda(run_page, free_day)
+    doctors = app.multiselect(key=next(
+        m.key for m in app.multiselect if m.label == "Læge"
+    ))
+    chosen = doctors.options[:3]
+    doctors.set_value(chosen)
+    next(b for b in app.button if b.label == "Gem fremmøde").click().run()
+    assert not app.exception
+    assert len(board_of(demo_url, free_day).present_staff) == 3
+    assert any(c.value.startswith("3 til stede") for c in app.caption)
+
+
+def test_projection_shows_one_case_without_cpr(run_page, demo_url, free_day):
+    app = create_with_agenda(run_page, free_day)
+    button(app, "Næste ▶").click().run()
+    view = board_of(demo_url, free_day)
+    current = view.current
+    app = run_page("pages/konference.py", dato=free_day, visning="projektion")
+    header = app.header[0].value
+    assert header.startswith(f"Sag 1 af {len(view.discussion)}: {current.first_name}")
+    everything = " ".join(
+        [e.value for e in app.text] + [e.value for e in app.markdown]
+        + [e.value for e in app.header] + [e.value for e in app.subheader]
+    )
+    assert current.cpr not in everything
+    assert current.cpr[:6] not in everything
