@@ -17,14 +17,19 @@ DEVELOPMENT_MINUTES = 20
 MIN_CASE_SECONDS = 3 * 60
 
 
+#: Reasons that on their own make a routine status: listed for information, not discussed.
+ROUTINE_REASONS = frozenset({"anden_opfoelgning"})
+
+
 @dataclass(frozen=True)
 class Proposal:
-    """A patient the rules put on the agenda, with why."""
+    """A patient the rules put on the agenda, with why, and on which list."""
 
     patient_id: int
     reason: str  # the first (main) reason code
     reason_text: str
     carried_from_id: int | None = None
+    for_discussion: bool = True
 
 
 def proposals(
@@ -40,7 +45,10 @@ def proposals(
         reasons = pathway.due_reasons(courses[patient_id], conference_date)
         if reasons:
             text = "; ".join(r.text for r in reasons)
-            result.append(Proposal(patient_id, reasons[0].code, text))
+            routine = {r.code for r in reasons} <= ROUTINE_REASONS
+            result.append(
+                Proposal(patient_id, reasons[0].code, text, for_discussion=not routine)
+            )
     return result
 
 

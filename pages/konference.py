@@ -51,12 +51,14 @@ with db_session() as session:
 projection = st.query_params.get(VIEW_PARAM) == "projektion"
 choices = sorted(choices | {day}, reverse=True)
 pick_col, view_col = st.columns([3, 1], vertical_alignment="bottom")
-picked = pick_col.selectbox(
-    "Konference", choices, index=choices.index(day), format_func=date_long, key="conference_day"
-)
-if picked != day:
-    st.query_params[DATE_PARAM] = picked.isoformat()
-    st.rerun()
+if not projection:
+    picked = pick_col.selectbox(
+        "Konference", choices, index=choices.index(day), format_func=date_long,
+        key="conference_day",
+    )
+    if picked != day:
+        st.query_params[DATE_PARAM] = picked.isoformat()
+        st.rerun()
 if view_col.toggle("Projektion", value=projection, key="projection") != projection:
     if projection:
         del st.query_params[VIEW_PARAM]

@@ -407,7 +407,7 @@ def add_proposals(
         item = AgendaItem(
             conference_id=conference_id,
             patient_id=proposal.patient_id,
-            list=AgendaList.DISCUSSION,
+            list=AgendaList.DISCUSSION if proposal.for_discussion else AgendaList.INFORMATION,
             source=(
                 AgendaSource.CARRIED_OVER if proposal.carried_from_id else AgendaSource.DUE_RULE
             ),

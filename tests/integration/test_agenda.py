@@ -79,7 +79,10 @@ def test_every_due_rule_puts_the_patient_on_the_agenda_with_its_reason(db, leade
     assert added == len(expected)
     assert {pid: i.reason for pid, i in items.items()} == expected
     assert all(i.source == AgendaSource.DUE_RULE for i in items.values())
-    assert all(i.list == AgendaList.DISCUSSION for i in items.values())
+    # a routine status (Anden opfølgning alone) is listed for information, the rest discussed
+    lists = {i.reason: i.list for i in items.values()}
+    assert lists.pop("anden_opfoelgning") == AgendaList.INFORMATION
+    assert set(lists.values()) == {AgendaList.DISCUSSION}
     assert not_due.id not in items
     # running it again adds nothing
     assert agenda.add_proposals(db, leader, meeting.id) == 0
