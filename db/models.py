@@ -506,7 +506,7 @@ class ProScore(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     response_id: Mapped[int] = mapped_column(ForeignKey("pro_response.id"), index=True)
     instrument: Mapped[str] = mapped_column(String(20))
-    items: Mapped[list[Any] | None] = mapped_column(JSON)
+    items: Mapped[list[Any] | None] = mapped_column(JSON(none_as_null=True))
     score: Mapped[float | None] = mapped_column(Float)
 
     __table_args__ = (UniqueConstraint("response_id", "instrument"),)
@@ -721,8 +721,8 @@ class AuditLog(Base):
     entity: Mapped[str] = mapped_column(String(40))
     entity_id: Mapped[int | None] = mapped_column(Integer)
     patient_id: Mapped[int | None] = mapped_column(ForeignKey("patient.id"), index=True)
-    before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
-    after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    before: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
+    after: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
 
     __table_args__ = (Index("ix_audit_log_entity", "entity", "entity_id"),)
 
