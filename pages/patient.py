@@ -19,7 +19,7 @@ from conference.services.errors import ServiceError
 from conference.services.patients import patient_detail, raise_concern
 from conference.ui.context import acting_user, clear_caches, db_session, today
 from conference.ui.pro_view import pro_section
-from conference.ui.text import facts
+from conference.ui.text import escape_md, facts
 
 raw_id = st.query_params.get("id", "")
 if not raw_id.isdigit():
@@ -99,7 +99,7 @@ with course_tab:
         )
         for entry in patient.timeline:
             if entry.handover_note:
-                st.info(f"**Overlevering fra {entry.name}:** {entry.handover_note}")
+                st.info(f"**Overlevering fra {entry.name}:** {escape_md(entry.handover_note)}")
 
 with pro_tab:
     pro_section(patient.pro, key="patient_pro")
