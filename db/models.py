@@ -745,6 +745,33 @@ class ImportRun(Base):
     at: Mapped[dt.datetime] = mapped_column(Timestamp(), default=utcnow)
 
 
+class AccessLog(Base):
+    """Every look-up of a patient's identity or data: who, when, which view, which patient
+    (sundhedsloven § 42 a; GDPR art. 15 gives the patient the right to see it). Append-only."""
+
+    __tablename__ = "access_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(Timestamp(), default=utcnow, index=True)
+    staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"), index=True)
+    view: Mapped[str] = mapped_column(String(60))
+    patient_id: Mapped[int | None] = mapped_column(ForeignKey("patient.id"), index=True)
+    patient_count: Mapped[int | None] = mapped_column(Integer)  # list views: how many shown
+
+
+class SecurityEvent(Base):
+    """Logins (failed and successful), logouts and refused calls. Append-only."""
+
+    __tablename__ = "security_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(Timestamp(), default=utcnow, index=True)
+    kind: Mapped[str] = mapped_column(String(30))  # login_ok | login_failed | logout | denied
+    staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"), index=True)
+    username: Mapped[str | None] = mapped_column(String(200))
+    detail: Mapped[str | None] = mapped_column(String(400))
+
+
 class Setting(Base):
     """Centre-wide settings as key/value (e.g. demo mode, conference weekday)."""
 

@@ -2,7 +2,7 @@
 
 from alembic import context
 
-from db.models import Base
+from db.models import Base, UtcDateTime
 from db.session import database_url, make_engine
 
 config = context.config
@@ -26,12 +26,20 @@ def run_migrations_online() -> None:
     engine.dispose()
 
 
+def render_item(type_, obj, autogen_context):  # noqa: ANN001, ANN201
+    """Render our TypeDecorators as the plain types they store (migrations import no models)."""
+    if type_ == "type" and isinstance(obj, UtcDateTime):
+        return "sa.DateTime(timezone=True)"
+    return False
+
+
 def _run(connection) -> None:  # noqa: ANN001
     context.configure(
         connection=connection,
         target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        render_item=render_item,
     )
     with context.begin_transaction():
         context.run_migrations()
