@@ -180,11 +180,12 @@ def search_access_log(
     if until is not None:
         end = dt.datetime.combine(until + dt.timedelta(days=1), dt.time(), dt.UTC)
         query = query.where(AccessLog.at < end)
-    log_access(session, actor, "adgangslog", [patient_id] if patient_id else ())
-    return [
+    rows = [
         AccessRow(
             row.at, name or "", initials or "", row.view,
             f"{first} {last}" if first else "", cpr or "", row.patient_count,
         )
         for row, name, initials, first, last, cpr in session.execute(query)
     ]
+    log_access(session, actor, "adgangslog", [patient_id] if patient_id else ())
+    return rows
