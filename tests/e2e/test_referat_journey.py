@@ -1,0 +1,147 @@
+"""In a real browser: the referent records a conclusion with two next steps, signs off the
+conference and downloads the minutes as PDF; the steps then appear on Opfølgning and, for the
+patient, on the next conference's board."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from playwright.sync_api import Page, expect
+from sqlalchemy import select
+
+from conference.services import agenda
+from db.models import Patient, PatientStatus, Staff
+from db.session import make_engine, session_scope
+from tests.e2e.conftest import SCREENSHOTS, screenshot, wait_idle
+
+DAY = dt.date(2032, 3, 3)  # a Wednesday far from the demo's own conferences
+
+
+def in_db(url: str, call):  # noqa: ANN001, ANN201 - a function of a session
+    engine = make_engine(url)
+    try:
+        with session_scope(engine) as session:
+            return call(session)
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture
+def one_case(demo_url: str) -> dict:
+    """A conference with two patients on it; the leader's board on the first."""
+
+    def build(session):
+        leader = session.scalars(select(Staff).order_by(Staff.id)).first()
+        patient, other = session.scalars(
+            select(Patient).where(Patient.status == PatientStatus.ACTIVE,
+                                  Patient.pal_laege_id.is_not(None))
+            .order_by(Patient.id.desc()).limit(2)
+        ).all()
+        conference = agenda.ensure_conference(session, leader, DAY)
+        item = agenda.add_case(session, leader, conference.id, patient.id,
+                               "Tvivl om behandlingsbehov efter Mindfulness")
+        second = agenda.add_case(session, leader, conference.id, other.id, "Status")
+        session.flush()
+        agenda.go_to(session, leader, conference.id, item.id)
+        return {"patient_id": patient.id, "name": patient.full_name, "conference": conference.id,
+                "second": second.id, "second_name": other.full_name, "leader": leader.id}
+
+    return in_db(demo_url, build)
+
+
+def test_record_sign_off_download_and_follow_up(page: Page, app_server, demo_url,
+                                                one_case) -> None:
+    page.goto(app_server.url)  # the first visit runs app.py (its navigation) on the server
+    wait_idle(page)
+    page.goto(f"{app_server.url}/referat?dato={DAY.isoformat()}")
+    wait_idle(page)
+    expect(page.get_by_role("heading", name=one_case["name"])).to_be_visible()
+
+    # the conclusion: one click, a line of text, Tab saves it
+    page.get_by_role("radio", name="Kognitiv funktionel terapi (CFT)").click()
+    wait_idle(page)
+    details = page.get_by_label("Uddybning af konklusionen")
+    details.click()
+    details.type("Start efter Mindfulness; fokus på løft og bøjning.")
+    details.press("Tab")
+    wait_idle(page)
+    expect(page.get_by_text("Gemt kl.")).to_be_visible()
+
+    # two next steps: the proposed one (one click) and one typed in the quick form
+    page.get_by_role("button", name="Tilføj: Kognitiv funktionel terapi (CFT)").click()
+    wait_idle(page)
+    form = page.get_by_test_id("stForm")
+    form.get_by_label("Hvad").click()
+    page.keyboard.type("Medicinsamtale")
+    page.keyboard.press("Enter")
+    form.get_by_label("Hvem").click()
+    page.keyboard.type("PAL-læge")
+    page.keyboard.press("Enter")
+    form.get_by_role("button", name="Tilføj næste skridt").click()
+    wait_idle(page)
+
+    note = page.get_by_test_id("stCode")
+    expect(note).to_contain_text("Konklusion:\nKognitiv funktionel terapi (CFT). Start efter")
+    expect(note).to_contain_text("- Kognitiv funktionel terapi (CFT). Ansvarlig: fysioterapeut.")
+    expect(note).to_contain_text("- Medicinsamtale. Ansvarlig: PAL-læge")
+    screenshot(page, "e2e_referat_case")
+
+    # a reload comes back to the same case with everything saved
+    page.reload()
+    wait_idle(page)
+    expect(page.get_by_role("heading", name=one_case["name"])).to_be_visible()
+    expect(page.get_by_label("Uddybning af konklusionen")).to_have_value(
+        "Start efter Mindfulness; fokus på løft og bøjning."
+    )
+
+    # the leader moves on: the referent is told, and follows with one click
+    def board_to_second(session):
+        leader = session.get(Staff, one_case["leader"])
+        agenda.go_to(session, leader, one_case["conference"], one_case["second"])
+
+    in_db(demo_url, board_to_second)
+    expect(page.get_by_text(f"Tavlen er nu på {one_case['second_name']}")).to_be_visible(
+        timeout=15_000
+    )
+    page.get_by_role("button", name="Gå til sagen").click()
+    wait_idle(page)
+    expect(page.get_by_role("heading", name=one_case["second_name"])).to_be_visible()
+    page.get_by_role("radio", name="Fortsæt standardforløb").click()
+    wait_idle(page)
+
+    # close the conference and fetch the minutes
+    page.get_by_role("tab", name="Referat og afslutning").click()
+    page.get_by_role("button", name="Underskriv referatet og afslut konferencen").click()
+    wait_idle(page)
+    expect(page.get_by_text("Underskrevet af").first).to_be_visible()
+    page.get_by_role("tab", name="Referat og afslutning").click()
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Hent referat som PDF").click()
+    pdf = SCREENSHOTS / f"e2e_referat_{DAY.isoformat()}.pdf"
+    download.value.save_as(pdf)
+    assert download.value.suggested_filename == f"referat-{DAY.isoformat()}.pdf"
+    assert pdf.read_bytes().startswith(b"%PDF-") and pdf.stat().st_size > 2000
+    screenshot(page, "e2e_referat_signed")
+
+    # Opfølgning: both steps, open, for this patient
+    page.goto(f"{app_server.url}/opfoelgning?vis=alle&patient={one_case['name']}")
+    wait_idle(page)
+    expect(page.get_by_text("Kognitiv funktionel terapi (CFT)", exact=True)).to_be_visible()
+    expect(page.get_by_text("Medicinsamtale", exact=True)).to_be_visible()
+    screenshot(page, "e2e_opfoelgning")
+
+    # the patient's next conference shows the steps still open from this one
+    def next_conference(session):
+        leader = session.scalars(select(Staff).order_by(Staff.id)).first()
+        later = agenda.ensure_conference(session, leader, DAY + dt.timedelta(days=7))
+        agenda.add_case(session, leader, later.id, one_case["patient_id"], "Opfølgning")
+
+    in_db(demo_url, next_conference)
+    page.goto(f"{app_server.url}/konference?dato={(DAY + dt.timedelta(days=7)).isoformat()}")
+    wait_idle(page)
+    board = page.get_by_test_id("stMain")
+    expect(board.get_by_text(f"Åben opgave fra {DAY.day}.").first).to_be_visible()
+    expect(board.get_by_text("Kognitiv funktionel terapi (CFT)").first).to_be_visible()
+    expect(board.get_by_text("Medicinsamtale").first).to_be_visible()
+    screenshot(page, "e2e_next_conference_open_steps")
