@@ -7,7 +7,6 @@ Writes take the acting staff member and leave an audit row in the same transacti
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
 from dataclasses import dataclass, field
 
 from sqlalchemy import and_, delete, func, or_, select
@@ -16,18 +15,16 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from conference import agenda as rules
 from conference.services import audit
+from conference.services.actions import OpenAction, open_actions_for_patients
 from conference.services.errors import InvalidInput, NotFound
 from conference.services.patients import courses
 from conference.services.settings import conference_weekday, get_setting
 from db.models import (
-    ActionItem,
-    ActionStatus,
     AgendaItem,
     AgendaList,
     AgendaSource,
     AgendaStatus,
     CasePresentation,
-    Conclusion,
     Conference,
     ConferenceAttendance,
     ConferenceStatus,
@@ -47,15 +44,6 @@ PHASES = ("hold", "patient", "faglig")
 
 
 # --------------------------------------------------------------------------- reading
-
-
-@dataclass(frozen=True)
-class OpenAction:
-    description: str
-    owner: str
-    due_date: dt.date | None
-    status: str
-    conference_date: dt.date | None
 
 
 @dataclass(frozen=True)
@@ -175,35 +163,6 @@ def next_conference_day(session: Session, today: dt.date) -> dt.date:
     return today + dt.timedelta(days=days)
 
 
-def _open_actions(session: Session, patient_ids: list[int], before: dt.date) -> dict[int, list]:
-    owner = aliased(Staff)
-    rows = session.execute(
-        select(
-            ActionItem.patient_id,
-            ActionItem.description,
-            owner.name,
-            ActionItem.owner_role,
-            ActionItem.due_date,
-            ActionItem.status,
-            Conference.date,
-        )
-        .outerjoin(owner, owner.id == ActionItem.owner_id)
-        .outerjoin(Conclusion, Conclusion.id == ActionItem.conclusion_id)
-        .outerjoin(AgendaItem, AgendaItem.id == Conclusion.agenda_item_id)
-        .outerjoin(Conference, Conference.id == AgendaItem.conference_id)
-        .where(
-            ActionItem.patient_id.in_(patient_ids),
-            ActionItem.status.in_([ActionStatus.OPEN, ActionStatus.BOOKED]),
-        )
-        .order_by(ActionItem.due_date)
-    ).all()
-    result: dict[int, list[OpenAction]] = defaultdict(list)
-    for pid, text, name, role, due, status, day in rows:
-        if day is None or day < before:
-            result[pid].append(OpenAction(text, name or role or "", due, status.value, day))
-    return result
-
-
 def board(session: Session, conference_id: int) -> Board:
     conference = session.get(Conference, conference_id)
     if conference is None:
@@ -231,7 +190,9 @@ def board(session: Session, conference_id: int) -> Board:
         .where(AgendaItem.conference_id == conference_id)
         .order_by(AgendaItem.position, AgendaItem.id)
     ).all()
-    actions = _open_actions(session, [r[0].patient_id for r in rows], conference.date)
+    actions = open_actions_for_patients(
+        session, [r[0].patient_id for r in rows], before=conference.date
+    )
     cases = [
         CaseEntry(
             item_id=item.id,
