@@ -73,140 +73,64 @@ BAND_FILL = {"green": "#c8e6c9", "yellow": "#fff0b3", "red": "#ffcdd2"}
 PRO_LINE = "#1a237e"
 PRO_CHART_WIDTH = 250
 PRO_CHART_HEIGHT = 160
+_PRO_COLUMNS = ["Instrument", "kind", "Dato", "Score", "Vist", "Tidspunkt", "Bånd",
+                "Ændring fra baseline", "segment", "fra", "til", "midt", "niveau"]
 
 
-def _band_frame(trend: InstrumentTrend) -> pd.DataFrame:
-    """The cut-off bands as shaded rows on the display scale; gaps go to the band below."""
-    bands = pro.display_bands(trend.code)
-    rows = []
-    for i, band in enumerate(bands):
-        top = bands[i + 1].lower if i + 1 < len(bands) else band.upper
-        rows.append(
-            {
-                "fra": band.lower,
-                "til": top,
-                "midt": (band.lower + top) / 2,
-                "Bånd": band.label,
-                "niveau": band.level,
-            }
-        )
-    return pd.DataFrame(rows, columns=["fra", "til", "midt", "Bånd", "niveau"])
+def pro_title(trend: InstrumentTrend) -> str:
+    """The small multiple's heading, lines split by '|': name, 'bedre' direction, missing."""
+    inst = trend.instrument
+    lines = [f"{inst.short_name} ({inst.unit})" if inst.unit else inst.short_name,
+             direction_text(inst)]
+    if trend.missing:
+        lines.append(f"{', '.join(trend.missing)}: {NOT_ANSWERED}")
+    return "|".join(lines)
 
 
-def _point_frame(trend: InstrumentTrend) -> pd.DataFrame:
-    rows, segment = [], 0
-    for point in trend.points:
-        if not point.computable:
-            segment += 1  # the line breaks at a score that cannot be computed
-        rows.append(
-            {
+def pro_frame(trends: list[InstrumentTrend]) -> pd.DataFrame:
+    """All instruments in one long frame: shaded bands, the range, and the time points.
+
+    Display scale throughout (WHO-5 in %). A score that cannot be computed is a row of kind
+    'missing' (no y value: drawn as a marked gap, never as 0) and breaks the line.
+    """
+    rows: list[dict] = []
+    for trend in trends:
+        inst, title = trend.instrument, pro_title(trend)
+        f = inst.display_factor
+        rows += [
+            {"Instrument": title, "kind": "range", "Score": inst.score_min * f},
+            {"Instrument": title, "kind": "range", "Score": inst.score_max * f},
+        ]
+        bands = pro.display_bands(trend.code)
+        for i, band in enumerate(bands):  # a gap between bands belongs to the band below
+            top = bands[i + 1].lower if i + 1 < len(bands) else band.upper
+            rows.append({"Instrument": title, "kind": "band", "fra": band.lower, "til": top,
+                         "midt": (band.lower + top) / 2, "Bånd": band.label,
+                         "niveau": band.level})
+        segment = 0
+        for point in trend.points:
+            segment += 0 if point.computable else 1
+            rows.append({
+                "Instrument": title,
+                "kind": "point" if point.computable else "missing",
                 "Dato": pd.Timestamp(point.answered_on),
-                "Tidspunkt": point.label,
                 "Score": point.value,
                 "Vist": point.text,
+                "Tidspunkt": point.label,
                 "Bånd": point.band.label if point.band else "",
                 "Ændring fra baseline": point.change.label if point.change else "",
                 "segment": segment,
-                "beregnet": point.computable,
-            }
-        )
-        if not point.computable:
-            segment += 1
-    columns = ["Dato", "Tidspunkt", "Score", "Vist", "Bånd", "Ændring fra baseline", "segment",
-               "beregnet"]
-    return pd.DataFrame(rows, columns=columns)
+            })
+            segment += 0 if point.computable else 1
+    return pd.DataFrame(rows, columns=_PRO_COLUMNS)
 
 
-def pro_date_domain(trends: list[InstrumentTrend]) -> tuple[pd.Timestamp, pd.Timestamp]:
+def pro_date_domain(trends: list[InstrumentTrend]) -> list[pd.Timestamp]:
     """One date range for every chart of a patient (so the small multiples line up)."""
     days = [p.answered_on for t in trends for p in t.points]
     first, last = min(days), max(days)
     pad = max(dt.timedelta(days=14), (last - first) / 12)
-    return pd.Timestamp(first - pad), pd.Timestamp(last + pad)
-
-
-def pro_trend_chart(
-    trend: InstrumentTrend,
-    domain: tuple[pd.Timestamp, pd.Timestamp],
-    width: int = PRO_CHART_WIDTH,
-    height: int = PRO_CHART_HEIGHT,
-) -> alt.LayerChart:
-    """One instrument over time: shaded cut-off bands, the score at each time point (date on
-    x), a break and "kan ikke beregnes" where a score is missing, and "bedre" on the chart."""
-    inst = trend.instrument
-    y_scale = alt.Scale(
-        domain=[inst.score_min * inst.display_factor, inst.score_max * inst.display_factor],
-        nice=False,
-    )
-    x = alt.X("Dato:T", title=None, scale=alt.Scale(domain=list(domain)),
-              axis=alt.Axis(format="%d.%m.%y", labelAngle=0, tickCount=4))
-    y_title = f"{inst.short_name} ({inst.unit})" if inst.unit else inst.short_name
-    points = _point_frame(trend)
-    computed = points[points["beregnet"]]
-    missing = points[~points["beregnet"]]
-
-    layers = []
-    bands = _band_frame(trend)
-    if not bands.empty:
-        layers.append(
-            alt.Chart(bands)
-            .mark_rect(opacity=0.7)
-            .encode(
-                y=alt.Y("fra:Q", scale=y_scale, title=y_title),
-                y2="til:Q",
-                color=alt.Color(
-                    "niveau:N",
-                    scale=alt.Scale(domain=list(BAND_FILL), range=list(BAND_FILL.values())),
-                    legend=None,
-                ),
-                tooltip=[alt.Tooltip("Bånd:N")],
-            )
-        )
-        layers.append(
-            alt.Chart(bands)
-            .mark_text(align="left", baseline="middle", dx=3, fontSize=9, color="#555")
-            .encode(x=alt.value(0), y=alt.Y("midt:Q", scale=y_scale), text="Bånd:N")
-        )
-    tooltip = ["Tidspunkt:N", alt.Tooltip("Dato:T", format="%d.%m.%Y"), "Vist:N", "Bånd:N",
-               "Ændring fra baseline:N"]
-    layers.append(
-        alt.Chart(computed)
-        .mark_line(color=PRO_LINE, strokeWidth=2)
-        .encode(x=x, y=alt.Y("Score:Q", scale=y_scale, title=y_title), detail="segment:N")
-    )
-    layers.append(
-        alt.Chart(computed)
-        .mark_point(color=PRO_LINE, filled=True, size=60)
-        .encode(x=x, y=alt.Y("Score:Q", scale=y_scale), tooltip=tooltip)
-    )
-    layers.append(
-        alt.Chart(computed)
-        .mark_text(dy=-10, fontSize=10, fontWeight="bold", color=PRO_LINE)
-        .encode(x=x, y=alt.Y("Score:Q", scale=y_scale), text="Vist:N")
-    )
-    if not missing.empty:
-        layers.append(
-            alt.Chart(missing)
-            .mark_rule(color="#757575", strokeDash=[3, 3])
-            .encode(x=x, tooltip=tooltip)
-        )
-        layers.append(
-            alt.Chart(missing)
-            .mark_text(angle=270, align="right", baseline="bottom", dx=-4, dy=-3, fontSize=10,
-                       color="#424242")
-            .encode(x=x, y=alt.value(0), text=alt.value(pro.NOT_COMPUTABLE))
-        )
-    subtitle = [direction_text(inst)]
-    if trend.missing:
-        subtitle.append(f"{', '.join(trend.missing)}: {NOT_ANSWERED}")
-    return alt.layer(*layers).properties(
-        width=width,
-        height=height,
-        title=alt.TitleParams(
-            inst.short_name, subtitle=subtitle, anchor="start", fontSize=13,
-            subtitleFontSize=11, subtitleColor="#333",
-        ),
-    )
+    return [pd.Timestamp(first - pad), pd.Timestamp(last + pad)]
 
 
 def pro_small_multiples(
@@ -214,12 +138,98 @@ def pro_small_multiples(
     columns: int = 3,
     width: int = PRO_CHART_WIDTH,
     height: int = PRO_CHART_HEIGHT,
-) -> alt.ConcatChart:
-    """Every instrument's trend side by side, on one shared date range."""
-    domain = pro_date_domain(trends)
-    charts = [pro_trend_chart(t, domain, width, height) for t in trends]
+) -> alt.FacetChart:
+    """Every instrument's trend as a small multiple: shaded cut-off bands, the score at each
+    time point (date on x, one date range for all), a labelled gap where a score cannot be
+    computed, and the 'bedre' direction in every heading."""
+    frame = pro_frame(trends)
+    decimal_comma = alt.Axis(labelExpr="replace(datum.label, '.', ',')")
+    y = alt.Y("Score:Q", title=None, scale=alt.Scale(zero=False, nice=False), axis=decimal_comma)
+    x = alt.X("Dato:T", title=None, scale=alt.Scale(domain=pro_date_domain(trends)),
+              axis=alt.Axis(format="%d.%m.%y", labelAngle=0, tickCount=4, grid=False))
+    tooltip = ["Tidspunkt:N", alt.Tooltip("Dato:T", format="%d.%m.%Y"), "Vist:N", "Bånd:N",
+               "Ændring fra baseline:N"]
+    base = alt.Chart()
+
+    def kind(*names: str) -> alt.Chart:
+        test = " || ".join(f"datum.kind == '{n}'" for n in names)
+        return base.transform_filter(test)
+
+    bands = kind("band").mark_rect(opacity=0.75).encode(
+        y=alt.Y("fra:Q", title=None, axis=decimal_comma), y2="til:Q",
+        color=alt.Color("niveau:N", legend=None,
+                        scale=alt.Scale(domain=list(BAND_FILL), range=list(BAND_FILL.values()))),
+        tooltip=[alt.Tooltip("Bånd:N")],
+    )
+    band_text = kind("band").mark_text(
+        align="left", baseline="middle", dx=3, fontSize=9, color="#555"
+    ).encode(x=alt.value(0), y=alt.Y("midt:Q"), text="Bånd:N")
+    extent = kind("range").mark_point(opacity=0).encode(y=y)
+    line = kind("point").mark_line(color=PRO_LINE, strokeWidth=2).encode(
+        x=x, y=y, detail="segment:N"
+    )
+    dots = kind("point").mark_point(color=PRO_LINE, filled=True, size=60, opacity=1).encode(
+        x=x, y=y, tooltip=tooltip
+    )
+    values = kind("point").mark_text(dy=-10, fontSize=10, fontWeight="bold",
+                                     color=PRO_LINE).encode(x=x, y=y, text="Vist:N")
+    gap = kind("missing").mark_rule(color="#616161", strokeDash=[3, 3]).encode(
+        x=x, tooltip=tooltip
+    )
+    gap_text = kind("missing").mark_text(
+        angle=270, align="right", baseline="bottom", dx=-4, dy=-3, fontSize=10, color="#424242"
+    ).encode(x=x, y=alt.value(0), text=alt.value(pro.NOT_COMPUTABLE))
+    order = [pro_title(t) for t in trends]
     return (
-        alt.concat(*charts, columns=columns)
-        .resolve_scale(y="independent", color="independent")
-        .configure_view(stroke="#bdbdbd")
+        alt.layer(bands, band_text, extent, line, dots, values, gap, gap_text, data=frame)
+        .properties(width=width, height=height)
+        .facet(
+            facet=alt.Facet(
+                "Instrument:N", sort=order, title=None,
+                header=alt.Header(labelExpr="split(datum.value, '|')", labelAnchor="start",
+                                  labelAlign="left", labelFontSize=12, labelFontWeight="bold",
+                                  labelColor="#212121", labelPadding=6),
+            ),
+            columns=columns,
+        )
+        .resolve_scale(y="independent")
+        .resolve_axis(x="independent")
+    )
+
+
+def pro_trend_chart(trend: InstrumentTrend, width: int = 420, height: int = 220) -> alt.FacetChart:
+    """One instrument alone (e.g. enlarged on the conference board)."""
+    return pro_small_multiples([trend], columns=1, width=width, height=height)
+
+
+def meeting_time_chart(frame: pd.DataFrame) -> alt.Chart:
+    """Minutes per case against the minutes set aside, one point per conference (issue 6).
+
+    `frame` has the columns Konference (date), "Minutter pr. sag" and "Afsat pr. sag".
+    Dates on the axis as numbers (dd.mm.yy), so no English month names."""
+    long = frame.melt(
+        id_vars=["Konference"], value_vars=["Minutter pr. sag", "Afsat pr. sag"],
+        var_name="Serie", value_name="Minutter",
+    ).dropna(subset=["Minutter"])
+    long["Konference"] = pd.to_datetime(long["Konference"])
+    return (
+        alt.Chart(long)
+        .mark_line(point=True)
+        .encode(
+            x=alt.X("Konference:T", title="Konference", axis=alt.Axis(format="%d.%m.%y")),
+            y=alt.Y("Minutter:Q", title="Minutter pr. sag"),
+            color=alt.Color(
+                "Serie:N", title=None, legend=alt.Legend(orient="bottom"),
+                scale=alt.Scale(domain=["Minutter pr. sag", "Afsat pr. sag"],
+                                range=["#1565c0", "#9e9e9e"]),
+            ),
+            strokeDash=alt.StrokeDash(
+                "Serie:N", legend=None,
+                scale=alt.Scale(domain=["Minutter pr. sag", "Afsat pr. sag"],
+                                range=[[1, 0], [4, 3]]),
+            ),
+            tooltip=[alt.Tooltip("Konference:T", format="%d.%m.%Y"), "Serie:N",
+                     alt.Tooltip("Minutter:Q", format=".1f")],
+        )
+        .properties(height=260)
     )

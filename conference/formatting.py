@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from babel.dates import format_date, format_datetime, format_time
+from babel.dates import format_date, format_datetime, format_time, get_timezone
 from babel.numbers import format_decimal
 
 LOCALE = "da_DK"
@@ -37,3 +37,19 @@ def number(value: float | None, digits: int = 1) -> str:
     if value is None:
         return ""
     return format_decimal(round(value, digits), format=f"#,##0.{'#' * digits}", locale=LOCALE)
+
+
+#: The clinic's time zone: stored timestamps are UTC (naive ones from SQLite too).
+LOCAL_TZ = get_timezone("Europe/Copenhagen")
+
+
+def local_clock(moment: dt.datetime | None) -> str:
+    """'14:05': a stored timestamp on the Danish clock ('' for none)."""
+    return format_time(moment, "HH:mm", tzinfo=LOCAL_TZ, locale=LOCALE) if moment else ""
+
+
+def local_datetime(moment: dt.datetime | None) -> str:
+    """'24. nov. 2026 kl. 14:05': a stored timestamp on the Danish clock ('' for none)."""
+    if not moment:
+        return ""
+    return format_datetime(moment, "d. MMM y 'kl.' HH:mm", tzinfo=LOCAL_TZ, locale=LOCALE)

@@ -7,6 +7,7 @@ from db.models import (
     AgendaList,
     AgendaStatus,
     AttendanceStatus,
+    ConferenceStatus,
     CourseStatus,
     EnrolmentStatus,
     Finding,
@@ -98,4 +99,54 @@ DECISION = {
     "individuel_samtale": "Individuel samtale om særlige problematikker",
     "afslut_forloeb": "Afslut forløb",
     "andet": "Andet",
+}
+#: Who an action item is for when it is not one named person: the patient's own team roles,
+#: or anyone of a profession.
+OWNER_ROLE = {
+    "pal_laege": "PAL-læge",
+    "kontaktsygeplejerske": "Kontaktsygeplejerske",
+    **{profession.value: label for profession, label in PROFESSION.items()},
+}
+#: What the import page and command line can read (conference/importing).
+IMPORT_KIND = {
+    "patienter": "Patienter og mikroteams",
+    "forloeb": "Forløb (indsatser)",
+    "hold": "Hold og fremmøde",
+    "pro": "PRO-besvarelser",
+}
+#: What an import creates or changes, as the preview names it.
+IMPORT_ENTITY = {
+    "microteam": "Mikroteam",
+    "microteam_member": "Mikroteammedlem",
+    "patient": "Patient",
+    "course_event": "Forløbsindsats",
+    "therapy_group": "Hold",
+    "group_session": "Holdgang",
+    "group_therapist": "Holdbehandler",
+    "enrolment": "Tilmelding",
+    "attendance": "Fremmøderegistrering",
+    "pro_response": "PRO-besvarelse",
+}
+IMPORT_ENTITY_PLURAL = {
+    "microteam": "mikroteams",
+    "microteam_member": "mikroteammedlemmer",
+    "patient": "patienter",
+    "course_event": "forløbsindsatser",
+    "therapy_group": "hold",
+    "group_session": "holdgange",
+    "group_therapist": "holdbehandlere",
+    "enrolment": "tilmeldinger",
+    "attendance": "fremmøderegistreringer",
+    "pro_response": "PRO-besvarelser",
+}
+#: How far a case presentation is (conference.template.CaseState).
+CASE_STATE = {
+    "ikke_paabegyndt": "Ikke påbegyndt",
+    "kladde": "Under forberedelse",
+    "klar": "Klar til konference",
+}
+CONFERENCE_STATUS = {
+    ConferenceStatus.PLANNED: "Planlagt",
+    ConferenceStatus.RUNNING: "I gang",
+    ConferenceStatus.CLOSED: "Afsluttet",
 }

@@ -40,10 +40,11 @@ def staff(
     name: str = "Test Behandler",
     profession: Profession = Profession.LAEGE,
     roles: tuple[Role, ...] = (Role.BEHANDLER,),
+    initials: str | None = None,
 ) -> Staff:
     n = next(_serial)
     person = Staff(
-        initials=f"T{n:03d}", name=f"{name} {n}", profession=profession, active=True,
+        initials=initials or f"T{n:03d}", name=f"{name} {n}", profession=profession, active=True,
         roles=[StaffRole(role=r) for r in roles],
     )
     session.add(person)
@@ -151,6 +152,21 @@ def presented(session: Session, meeting: Conference, who: Patient, reason: str) 
     row = AgendaItem(
         conference_id=meeting.id, patient_id=who.id, source=AgendaSource.DUE_RULE,
         reason=reason, status=AgendaStatus.DISCUSSED,
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def microteam(
+    session: Session, members: tuple[tuple[Staff, str], ...] = (), name: str | None = None
+) -> Microteam:
+    """A microteam with (staff, function) members; function as TeamFunction value."""
+    from db.models import MicroteamMember, TeamFunction
+
+    row = Microteam(
+        name=name or f"Testmikroteam {next(_serial)}",
+        members=[MicroteamMember(staff_id=s.id, function=TeamFunction(fn)) for s, fn in members],
     )
     session.add(row)
     session.flush()

@@ -6,7 +6,7 @@ import datetime as dt
 import enum
 from typing import Any
 
-from sqlalchemy import inspect
+from sqlalchemy import insert, inspect
 from sqlalchemy.orm import Session
 
 from db.models import AuditLog, Staff
@@ -69,3 +69,29 @@ def record_values(
     )
     session.add(row)
     return row
+
+
+def record_many(
+    session: Session,
+    actor: Staff,
+    action: str,
+    entity: str,
+    entries: list[tuple[int | None, int | None, dict[str, Any] | None, dict[str, Any] | None]],
+) -> int:
+    """Append many audit rows in one statement (bulk imports).
+
+    Each entry is ``(entity_id, patient_id, before, after)``, with ``before``/``after`` shaped
+    like :func:`snapshot`. Returns how many rows were written.
+    """
+    if not entries:
+        return 0
+    now = dt.datetime.now(dt.UTC)
+    session.execute(
+        insert(AuditLog),
+        [
+            {"at": now, "actor_id": actor.id, "action": action, "entity": entity,
+             "entity_id": entity_id, "patient_id": patient_id, "before": before, "after": after}
+            for entity_id, patient_id, before, after in entries
+        ],
+    )
+    return len(entries)
