@@ -81,8 +81,12 @@ def authorize(
     *,
     patient_id: int | None = None,
     group_id: int | None = None,
+    any_scope: bool = False,
 ) -> None:
-    """Refuse (PermissionDenied) unless the table lets `actor` do `action` here."""
+    """Refuse (PermissionDenied) unless the table lets `actor` do `action` here.
+
+    `any_scope`: enough that the role grants the action for some patients (e.g. creating the
+    conference a behandler puts their own patient on)."""
     if actor is None or not actor.active:
         raise PermissionDenied(
             "Du er ikke logget ind.", None, action, "ingen eller inaktiv bruger"
@@ -92,6 +96,8 @@ def authorize(
     if decision.allowed:
         return
     scoped = decide(roles, action, owns=True).allowed
+    if scoped and any_scope:
+        return
     if scoped:
         owns = (patient_id is not None and owns_patient(session, actor, patient_id)) or (
             group_id is not None and runs_group(session, actor, group_id)
@@ -189,3 +195,48 @@ def search_access_log(
     ]
     log_access(session, actor, "adgangslog", [patient_id] if patient_id else ())
     return rows
+
+
+def authorize_case(session: Session, actor: Staff | None, action: Action, item_id: int) -> None:
+    """`authorize` for the patient of an agenda item (a case)."""
+    from db.models import AgendaItem
+
+    patient_id = session.scalar(select(AgendaItem.patient_id).where(AgendaItem.id == item_id))
+    authorize(session, actor, action, patient_id=patient_id)
+
+
+def authorize_session_of_group(
+    session: Session, actor: Staff | None, action: Action, session_id: int
+) -> None:
+    """`authorize` for the group a group session belongs to."""
+    from db.models import GroupSession
+
+    group_id = session.scalar(select(GroupSession.group_id).where(GroupSession.id == session_id))
+    authorize(session, actor, action, group_id=group_id)
+
+
+def authorize_enrolment(
+    session: Session, actor: Staff | None, action: Action, enrolment_id: int
+) -> None:
+    """`authorize` for the group of an enrolment."""
+    group_id = session.scalar(select(Enrolment.group_id).where(Enrolment.id == enrolment_id))
+    authorize(session, actor, action, group_id=group_id)
+
+
+def authorize_action_item(session: Session, actor: Staff | None, action_id: int) -> None:
+    """Updating a next step: the permission table, or being the step's named owner."""
+    from db.models import ActionItem
+
+    row = session.execute(
+        select(ActionItem.patient_id, ActionItem.owner_id).where(ActionItem.id == action_id)
+    ).one_or_none()
+    if row is not None and actor is not None and actor.active and row.owner_id == actor.id:
+        return
+    authorize(session, actor, Action.UPDATE_ACTION, patient_id=row.patient_id if row else None)
+
+
+def authorize_team_note(session: Session, actor: Staff | None, note_id: int) -> None:
+    from db.models import TeamNote
+
+    patient_id = session.scalar(select(TeamNote.patient_id).where(TeamNote.id == note_id))
+    authorize(session, actor, Action.WRITE_TEAM_NOTE, patient_id=patient_id)

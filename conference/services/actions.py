@@ -21,7 +21,9 @@ from sqlalchemy.orm.exc import StaleDataError
 from conference import minutes as text
 from conference.cpr import format_cpr
 from conference.labels import ACTION_STATUS, OWNER_ROLE, PROFESSION
+from conference.permissions import Action
 from conference.services import audit
+from conference.services.access import authorize, authorize_action_item, authorize_case
 from conference.services.errors import InvalidInput, NotFound, ServiceError
 from db.models import (
     ActionItem,
@@ -229,6 +231,7 @@ def add_action(
     Before sign-off the conclusion is created as a draft if needed. After sign-off a step can
     only be added as an amendment: `amendment_reason` is then required and kept with who/when.
     """
+    authorize_case(session, actor, Action.RECORD_MINUTES, item_id)
     item, conference = item_for_write(session, item_id)
     intervention = _intervention(session, intervention_code)
     description = clean(description, "Beskrivelsen", SHORT_MAX)
@@ -330,6 +333,7 @@ def edit_action(
     due_date: dt.date | None = None,
 ) -> ActionItem:
     """Change what, who or by when (also after sign-off: the follow-through re-plans)."""
+    authorize(session, actor, Action.RECORD_MINUTES)
     action = _action(session, action_id, version)
     conclusion = session.get(Conclusion, action.conclusion_id) if action.conclusion_id else None
     item = session.get(AgendaItem, conclusion.agenda_item_id) if conclusion else None
@@ -353,6 +357,7 @@ def edit_action(
 
 def delete_action(session: Session, actor: Staff, action_id: int, *, version: int) -> None:
     """Remove a mistyped step while the conference is open; afterwards cancel it instead."""
+    authorize(session, actor, Action.RECORD_MINUTES)
     action = _action(session, action_id, version)
     conclusion = session.get(Conclusion, action.conclusion_id) if action.conclusion_id else None
     item = session.get(AgendaItem, conclusion.agenda_item_id) if conclusion else None
@@ -393,6 +398,7 @@ def set_action_status(
     of that kind with room (conference.services.groups.enrol_patient). Cancelling cancels the
     course event it created while that is still only planned.
     """
+    authorize_action_item(session, actor, action_id)
     status = ActionStatus(status)
     action = _action(session, action_id, version)
     if action.status == status:

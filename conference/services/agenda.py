@@ -14,7 +14,9 @@ from sqlalchemy.orm import Session, aliased
 from sqlalchemy.orm.exc import StaleDataError
 
 from conference import agenda as rules
+from conference.permissions import Action
 from conference.services import audit
+from conference.services.access import authorize
 from conference.services.actions import OpenAction, open_actions_for_patients
 from conference.services.errors import InvalidInput, NotFound
 from conference.services.patients import courses
@@ -334,6 +336,7 @@ def _flush(session: Session) -> None:
 
 def ensure_conference(session: Session, actor: Staff, day: dt.date) -> Conference:
     """The conference on `day`, created with the centre's start time and length if missing."""
+    authorize(session, actor, Action.PROPOSE_CASE, any_scope=True)
     existing = find_conference(session, day)
     if existing:
         return existing
@@ -361,6 +364,7 @@ def add_proposals(
     session: Session, actor: Staff, conference_id: int, today: dt.date | None = None
 ) -> int:
     """Put carried-over and due patients on the agenda; returns how many were added."""
+    authorize(session, actor, Action.MANAGE_AGENDA)
     _open_conference(session, conference_id)
     found = pending_proposals(session, conference_id, today)
     position = _next_position(session, conference_id)
@@ -393,6 +397,7 @@ def add_case(
     which: AgendaList = AgendaList.DISCUSSION,
 ) -> AgendaItem:
     """A patient put on the agenda by hand, with the reason (required) and a question."""
+    authorize(session, actor, Action.PROPOSE_CASE, patient_id=patient_id)
     reason_text = (reason_text or "").strip()
     if not reason_text:
         raise InvalidInput("Skriv, hvorfor patienten skal på konferencen.")
@@ -439,6 +444,7 @@ def _change(session: Session, actor: Staff, item: AgendaItem, **values: object) 
 def set_list(
     session: Session, actor: Staff, item_id: int, which: AgendaList, version: int | None = None
 ) -> AgendaItem:
+    authorize(session, actor, Action.MANAGE_AGENDA)
     return _change(session, actor, _item(session, item_id, version), list=which)
 
 
@@ -451,6 +457,7 @@ def set_aside(
     version: int | None = None,
 ) -> AgendaItem:
     """Postpone (to the next conference) or remove a case; the reason is required."""
+    authorize(session, actor, Action.MANAGE_AGENDA)
     if status not in (AgendaStatus.POSTPONED, AgendaStatus.REMOVED):
         raise InvalidInput("Ukendt handling.")
     reason = (reason or "").strip()
@@ -468,6 +475,7 @@ def set_aside(
 
 
 def restore(session: Session, actor: Staff, item_id: int) -> AgendaItem:
+    authorize(session, actor, Action.MANAGE_AGENDA)
     return _change(
         session, actor, _item(session, item_id), status=AgendaStatus.PLANNED, status_reason=None
     )
@@ -475,6 +483,7 @@ def restore(session: Session, actor: Staff, item_id: int) -> AgendaItem:
 
 def reorder(session: Session, actor: Staff, item_id: int, steps: int) -> None:
     """Move a case in the speaking order of its list."""
+    authorize(session, actor, Action.MANAGE_AGENDA)
     item = _item(session, item_id)
     siblings = list(
         session.scalars(
@@ -495,6 +504,7 @@ def reorder(session: Session, actor: Staff, item_id: int, steps: int) -> None:
 
 
 def set_budget(session: Session, actor: Staff, item_id: int, minutes: int | None) -> AgendaItem:
+    authorize(session, actor, Action.MANAGE_AGENDA)
     if minutes is not None and not 1 <= minutes <= 120:
         raise InvalidInput("Tid pr. sag skal være mellem 1 og 120 minutter.")
     return _change(
@@ -518,6 +528,7 @@ def _update_conference(session: Session, actor: Staff, conference: Conference, *
 
 
 def start_meeting(session: Session, actor: Staff, conference_id: int) -> None:
+    authorize(session, actor, Action.MANAGE_AGENDA)
     conference = _open_conference(session, conference_id)
     if conference.started_at is None:
         _update_conference(
@@ -528,6 +539,7 @@ def start_meeting(session: Session, actor: Staff, conference_id: int) -> None:
 
 
 def set_phase(session: Session, actor: Staff, conference_id: int, phase: str) -> None:
+    authorize(session, actor, Action.MANAGE_AGENDA)
     if phase not in PHASES:
         raise InvalidInput("Ukendt del af konferencen.")
     conference = _open_conference(session, conference_id)
@@ -545,6 +557,7 @@ def set_phase(session: Session, actor: Staff, conference_id: int, phase: str) ->
 
 def go_to(session: Session, actor: Staff, conference_id: int, item_id: int | None) -> None:
     """Make `item_id` the case being presented: stop the previous case's clock, start this one's."""
+    authorize(session, actor, Action.MANAGE_AGENDA)
     conference = _open_conference(session, conference_id)
     if conference.started_at is None:
         start_meeting(session, actor, conference_id)
@@ -573,6 +586,7 @@ def go_to(session: Session, actor: Staff, conference_id: int, item_id: int | Non
 
 def step(session: Session, actor: Staff, conference_id: int, direction: int) -> int | None:
     """Næste (1) / forrige (-1) case on the discussion list; returns the new current case."""
+    authorize(session, actor, Action.MANAGE_AGENDA)
     view = board(session, conference_id)
     order = [c.item_id for c in view.discussion]
     target = rules.neighbour(order, view.current_item_id, direction)
@@ -588,6 +602,7 @@ def step(session: Session, actor: Staff, conference_id: int, direction: int) -> 
 def end_meeting(session: Session, actor: Staff, conference_id: int) -> int:
     """Stop the clocks; discussion cases not reached become 'ikke nået' (carried over next time),
     information cases count as recorded. Returns how many were not reached."""
+    authorize(session, actor, Action.MANAGE_AGENDA)
     conference = _open_conference(session, conference_id)
     now = utcnow()
     not_reached = 0
@@ -617,6 +632,7 @@ def set_attendance(
     session: Session, actor: Staff, conference_id: int, staff_ids: set[int]
 ) -> None:
     """Who is present: replaces the conference's attendance list."""
+    authorize(session, actor, Action.RECORD_ATTENDANCE)
     conference = _open_conference(session, conference_id)
     known = set(session.scalars(select(Staff.id).where(Staff.id.in_(staff_ids))))
     if known != set(staff_ids):
@@ -648,6 +664,7 @@ def set_attendance(
 def set_development(
     session: Session, actor: Staff, conference_id: int, topic: str, exercise: str
 ) -> None:
+    authorize(session, actor, Action.MANAGE_AGENDA)
     topic, exercise = (topic or "").strip(), (exercise or "").strip()
     if len(topic) > REASON_MAX or len(exercise) > 120:
         raise InvalidInput("Teksten er for lang.")
@@ -662,6 +679,7 @@ def set_roles(
     session: Session, actor: Staff, conference_id: int, leader_id: int | None,
     referent_id: int | None,
 ) -> None:
+    authorize(session, actor, Action.MANAGE_AGENDA)
     conference = _open_conference(session, conference_id)
     _update_conference(session, actor, conference, leader_id=leader_id, referent_id=referent_id)
 

@@ -33,7 +33,9 @@ from sqlalchemy.orm.exc import StaleDataError
 from conference import case_text
 from conference.cpr import format_cpr
 from conference.pathway import REASON_TEXTS
+from conference.permissions import Action
 from conference.services import agenda, audit
+from conference.services.access import authorize, authorize_case, authorize_team_note
 from conference.services.errors import InvalidInput, NotFound
 from conference.services.patients import PatientDetail, patient_detail
 from conference.services.settings import conference_weekday
@@ -146,6 +148,7 @@ def new_template_version(
     session: Session, actor: Staff, fields: list[Mapping[str, object]]
 ) -> TemplateVersion:
     """Store a changed template as the next version; cases already begun keep theirs."""
+    authorize(session, actor, Action.EDIT_TEMPLATE)
     try:
         parsed = parse_fields(fields)
     except TemplateError as error:
@@ -418,6 +421,7 @@ def put_on_conference(
     The whole change is one savepoint: on invalid input nothing is written, not even the
     conference row. Two people creating the same conference at once both succeed.
     """
+    authorize(session, actor, Action.PROPOSE_CASE, patient_id=patient_id)
     if day < today:
         raise InvalidInput("Vælg en kommende konference.")
     if day not in coming_conference_dates(session, today, weeks=max(COMING_WEEKS, 52)):
@@ -678,6 +682,7 @@ def save_draft(
     someone else saved differently is not: the result is a :class:`Conflict` with both texts
     and nothing is written. Two concurrent saves cannot both win (version column).
     """
+    authorize_case(session, actor, Action.PREPARE_CASE, agenda_item_id)
     item, _conference = _open_item(session, agenda_item_id)
     # Every read comes before the first write of the savepoint: on SQLite a transaction that
     # read first and then writes cannot wait for a concurrent writer ("database is locked").
@@ -771,6 +776,7 @@ def _update(
 
 def mark_ready(session: Session, actor: Staff, agenda_item_id: int) -> None:
     """"Klar til konference": refused, naming them, while required fields are empty."""
+    authorize_case(session, actor, Action.PREPARE_CASE, agenda_item_id)
     item, _conference = _open_item(session, agenda_item_id)
     row = _case_row(session, agenda_item_id)
     template = _template_of(session, row)
@@ -792,6 +798,7 @@ def mark_ready(session: Session, actor: Staff, agenda_item_id: int) -> None:
 
 def mark_unready(session: Session, actor: Staff, agenda_item_id: int) -> None:
     """Take away "Klar til konference" (e.g. something new must be added)."""
+    authorize_case(session, actor, Action.PREPARE_CASE, agenda_item_id)
     item, _conference = _open_item(session, agenda_item_id)
     row = _case_row(session, agenda_item_id)
     if row is None or row.ready_at is None:
@@ -864,6 +871,7 @@ def _note_text(text: str) -> str:
 
 
 def add_team_note(session: Session, actor: Staff, patient_id: int, text: str) -> TeamNote:
+    authorize(session, actor, Action.WRITE_TEAM_NOTE, patient_id=patient_id)
     text = _note_text(text)
     if session.get(Patient, patient_id) is None:
         raise NotFound("Patienten findes ikke.")
@@ -880,6 +888,7 @@ def edit_team_note(
     session: Session, actor: Staff, note_id: int, text: str, version: int
 ) -> TeamNote:
     """Change a team note: only its author may; the earlier text stays in the history."""
+    authorize_team_note(session, actor, note_id)
     text = _note_text(text)
     note = session.get(TeamNote, note_id, populate_existing=True)
     if note is None:

@@ -24,7 +24,9 @@ from conference import groups as rules
 from conference.cpr import format_cpr
 from conference.formatting import date_short
 from conference.labels import ATTENDANCE
+from conference.permissions import Action
 from conference.services import audit
+from conference.services.access import authorize, authorize_enrolment, authorize_session_of_group
 from conference.services.errors import InvalidInput, NotFound, ServiceError
 from db.models import (
     Attendance,
@@ -588,6 +590,7 @@ def create_group(
     starts_at: dt.time | None = None,
 ) -> TherapyGroup:
     """A new group from the catalogue: its session dates follow the intervention's rhythm."""
+    authorize(session, actor, Action.MANAGE_GROUPS)
     kind = session.scalars(
         select(Intervention).where(Intervention.code == intervention_code)
     ).one_or_none()
@@ -647,6 +650,7 @@ def move_session(
     today: dt.date,
 ) -> GroupSession:
     """Move one session (a holiday, a room); the others stay where they are."""
+    authorize(session, actor, Action.MANAGE_GROUPS)
     moving = session.get(GroupSession, session_id)
     if moving is None:
         raise NotFound("Holdgangen findes ikke.")
@@ -726,6 +730,7 @@ def enrol_patient(
 ) -> Enrolment:
     """Put a patient on a group. Over capacity, or already on a group of the same kind: refused
     with a Danish message and nothing saved."""
+    authorize(session, actor, Action.ENROL, group_id=group_id)
     group, kind = _group(session, group_id)
     patient = session.get(Patient, patient_id)
     if patient is None:
@@ -771,6 +776,7 @@ def record_attendance(
     (None: none recorded). If anyone saved in between, nothing is saved and StaleEdit names both
     versions. Returns how many rows changed.
     """
+    authorize_session_of_group(session, actor, Action.GROUP_ATTENDANCE, session_id)
     sitting = session.get(GroupSession, session_id)
     if sitting is None:
         raise NotFound("Holdgangen findes ikke.")
@@ -849,6 +855,7 @@ def flag_patient(
     session: Session, actor: Staff, group_id: int, patient_id: int, note: str
 ) -> GroupFlag:
     """Put a patient on the group for discussion at the next holdkonference, with a short note."""
+    authorize(session, actor, Action.FLAG_FOR_CONFERENCE, group_id=group_id)
     note = _text(note, "kort, hvad der er kommet frem, eller hvad der skal overleveres",
                  NOTE_MAX_LENGTH)
     group, _ = _group(session, group_id)
@@ -871,6 +878,7 @@ def flag_patient(
 
 def add_group_note(session: Session, actor: Staff, group_id: int, note: str) -> GroupFlag:
     """A note about the whole group for the next holdkonference."""
+    authorize(session, actor, Action.FLAG_FOR_CONFERENCE, group_id=group_id)
     note = _text(note, "noten om holdet", NOTE_MAX_LENGTH)
     _group(session, group_id)
     flag = GroupFlag(group_id=group_id, patient_id=None, note=note, created_by_id=actor.id)
@@ -891,6 +899,7 @@ def mark_flags_handled(
 
     Flags already handled are left as they are. Returns how many were marked now.
     """
+    authorize(session, actor, Action.RECORD_MINUTES)
     ids = list(dict.fromkeys(flag_ids))
     if not ids:
         return 0
@@ -926,6 +935,7 @@ def save_handover_note(
     It shows on the patient's page and at the next follow-up conversation. An empty note clears
     it. Written from the day of the group's last session.
     """
+    authorize_enrolment(session, actor, Action.FLAG_FOR_CONFERENCE, enrolment_id)
     enrolment = session.get(Enrolment, enrolment_id)
     if enrolment is None:
         raise NotFound("Deltageren findes ikke på holdet.")

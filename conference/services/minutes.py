@@ -25,7 +25,9 @@ from conference.cpr import age_on, format_cpr
 from conference.formatting import local_datetime
 from conference.labels import DECISION, PROFESSION, SEX
 from conference.pathway import REASON_TEXTS
+from conference.permissions import Action
 from conference.services import audit
+from conference.services.access import authorize, authorize_case
 from conference.services.actions import (
     OPEN_STATUSES,
     REASON_MAX,
@@ -686,6 +688,7 @@ def save_conclusion(
 ) -> Conclusion:
     """Save the referent's draft (as typed). `version` is the one the user started from (None:
     there was no conclusion yet). Refused after sign-off: then only an amendment can change it."""
+    authorize_case(session, actor, Action.RECORD_MINUTES, item_id)
     item, conference = item_for_write(session, item_id)
     if conference.signed_off_at is not None:
         raise InvalidInput(
@@ -752,6 +755,7 @@ def sign_off(session: Session, actor: Staff, conference_id: int) -> Conference:
     """Close the conference: cases still open are ended as the board ends them, every discussed
     case must have a decision, the group notes shown are marked handled, and the conference is
     signed off by the acting user. Afterwards conclusions change only by amendment."""
+    authorize(session, actor, Action.SIGN_OFF)
     from conference.services import agenda, groups  # the board's and the groups' services
 
     conference = session.get(Conference, conference_id)
@@ -832,6 +836,7 @@ def amend_conclusion(
     version: int,
 ) -> ConclusionAmendment:
     """After sign-off: change a conclusion and keep the original with who, when and why."""
+    authorize(session, actor, Action.AMEND_CONCLUSION)
     conclusion = session.get(Conclusion, conclusion_id)
     if conclusion is None:
         raise NotFound("Konklusionen findes ikke.")

@@ -16,7 +16,9 @@ from sqlalchemy.orm import Session, aliased
 
 from conference import pathway
 from conference.cpr import age_on, format_cpr
+from conference.permissions import Action
 from conference.services import audit
+from conference.services.access import authorize
 from conference.services.errors import InvalidInput, NotFound
 from conference.services.settings import next_conference_date
 from db.models import (
@@ -488,6 +490,7 @@ def raise_concern(
     session: Session, actor: Staff, patient_id: int, note: str, today: dt.date
 ) -> Concern:
     """A staff member raises a problem or uncertainty: the patient becomes due (3.10)."""
+    authorize(session, actor, Action.RAISE_CONCERN, patient_id=patient_id)
     note = (note or "").strip()
     if not note:
         raise InvalidInput("Skriv kort, hvad problemstillingen er.")

@@ -225,10 +225,25 @@ def test_unknown_case_says_so(run_page, fresh_case):
     assert app.error[0].value == "Sagen findes ikke."
 
 
-def test_template_page_shows_the_fields_and_refuses_an_unchanged_version(run_page, fresh_case):
-    app = run_page("pages/skabelon.py", som=fresh_case["nurse"])
+def test_template_page_shows_the_fields_and_refuses_an_unchanged_version(run_page, demo_url):
+    app = run_page("pages/skabelon.py", som=admin_initials(demo_url))
     assert app.title[0].value == "Skabelon til fremlæggelse"
     assert app.caption[0].value.startswith("Version ")
     assert any(b.label == "Gem som ny version" for b in app.button)
     next(b for b in app.button if b.label == "Gem som ny version").click().run()
     assert app.error[0].value == "Skabelonen er uændret; der er ikke gemt en ny version."
+
+
+def admin_initials(url: str) -> str:
+    from sqlalchemy import select
+
+    from db.models import Role, Staff, StaffRole
+
+    engine = make_engine(url)
+    with session_scope(engine) as session:
+        initials = session.scalar(
+            select(Staff.initials).join(StaffRole, StaffRole.staff_id == Staff.id)
+            .where(StaffRole.role == Role.ADMIN).order_by(Staff.id)
+        )
+    engine.dispose()
+    return initials

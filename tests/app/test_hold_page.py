@@ -13,7 +13,7 @@ from conference.hold_view import flags_text, group_title
 from conference.services import groups as svc
 from conference.services.patients import patient_detail
 from conference.services.staff import list_staff
-from db.models import Staff
+from db.models import GroupTherapist, Staff
 from db.session import make_engine, session_scope
 
 PAGE = "pages/hold.py"
@@ -148,9 +148,16 @@ def test_a_crossing_attendance_save_shows_both_versions_and_saves_nothing(
     group = running_group(demo_url)
     sitting = group.latest_held()
     who = group.active_roster[0]
-    app = run_page(PAGE, hold=str(group.summary.id), fane="Registrér fremmøde")
-    # another therapist saves the same session meanwhile
-    other = db.scalars(select(Staff).order_by(Staff.id.desc())).first()
+    therapists = db.scalars(
+        select(Staff).join(GroupTherapist, GroupTherapist.staff_id == Staff.id)
+        .where(GroupTherapist.group_id == group.summary.id).order_by(Staff.id)
+    ).all()
+    assert len(therapists) == 2
+    app = run_page(
+        PAGE, hold=str(group.summary.id), fane="Registrér fremmøde", som=therapists[0].initials
+    )
+    # the other therapist saves the same session meanwhile
+    other = therapists[1]
     current = group.marks.get((who.enrolment_id, sitting.id))
     theirs = "afbud" if (current and current.status != "afbud") else "moedt"
     svc.record_attendance(

@@ -89,7 +89,7 @@ def test_a_refusal_is_logged_in_its_own_transaction(clean_engine):
 
 def test_access_log_is_searchable_by_patient_and_staff_for_admins_only(db):
     admin = f.staff(db, "Ada Admin", roles=(Role.ADMIN,))
-    doctor = f.staff(db, "Dorte Læge")
+    doctor = f.staff(db, "Dorte Læge", roles=(Role.BEHANDLER,))
     a, b = f.patient(db, "Alma"), f.patient(db, "Bent")
     log_access(db, doctor, "patient", [a.id])
     log_access(db, doctor, "patient", [b.id])
