@@ -1,26 +1,23 @@
-"""Konferencetavlen: entry point. Page config, who is acting, and the navigation."""
+"""Konferencetavlen: entry point. Page config, who is acting, and the navigation each role
+may see (the services check every call again: hiding a page is not the protection)."""
 
 import streamlit as st
 
+from conference.ui.auth import identify
+from conference.ui.context import db_session
+from conference.ui.navigation import allowed_pages
+from db.models import Staff
+
 st.set_page_config(page_title="Konferencetavlen", page_icon=":material/dashboard:", layout="wide")
 
-PAGES = {
-    "Konference": [
-        st.Page("pages/konference.py", title="Konference", icon=":material/event_note:",
-                url_path="konference"),
-        st.Page("pages/forbered_sag.py", title="Forbered sag", icon=":material/edit_note:",
-                url_path="forbered-sag"),
-    ],
-    "Patienter": [
-        st.Page("pages/patienter.py", title="Patienter", icon=":material/groups:", default=True),
-        st.Page("pages/patient.py", title="Patient", icon=":material/person:", url_path="patient",
-                visibility="hidden"),
-    ],
-    "Hold": [st.Page("pages/hold.py", title="Hold", icon=":material/diversity_3:",
-                     url_path="hold")],
-}
-
-page = st.navigation(PAGES)
 st.sidebar.title("Konferencetavlen")
 st.sidebar.caption("Smertecenter Syd · tværfaglig konference")
+staff_id = identify()
+with db_session() as session:
+    staff = session.get(Staff, staff_id)
+    pages = allowed_pages(staff)
+if not pages:
+    st.error("Din bruger har ingen roller i Konferencetavlen. Kontakt en administrator.")
+    st.stop()
+page = st.navigation(pages)
 page.run()

@@ -6,6 +6,7 @@ import datetime as dt
 import streamlit as st
 
 from conference.formatting import date_long, time_hm
+from conference.permissions import Action, decide
 from conference.services import agenda
 from conference.services.errors import ServiceError
 from conference.services.settings import next_conference_date
@@ -15,6 +16,7 @@ from conference.ui.context import (
     acting_user,
     clear_caches,
     db_session,
+    record_view,
     staff_options,
     today,
 )
@@ -36,7 +38,7 @@ def act(action, *args) -> None:  # noqa: ANN001 - a service function and its arg
 
 
 with db_session() as session:
-    acting_user(session)
+    roles = acting_user(session).role_set
     raw = st.query_params.get(DATE_PARAM, "")
     try:
         day = dt.date.fromisoformat(raw) if raw else next_conference_date(session, today())
@@ -94,12 +96,21 @@ def live_board() -> None:
         view = agenda.board(session, conference_id)
         groups = board_view.groups_for(session, view.date)
         sheet = board_view.sheet_for(session, view.current_item_id, today()) if projection else None
+        shown = [sheet.patient_id] if sheet else [] if projection else [
+            c.patient_id for c in view.cases
+        ]
+        if shown:
+            record_view(session, acting_user(session), "konference", shown)
     if projection:
         board_view.projection(view, groups, sheet, act, mode)
         return
     pending = [] if view.signed_off else pending_proposals(conference_id, today())
     patients = [(r.id, f"{r.name} ({r.cpr})") for r in patient_list(today()).rows]
-    board_view.leader_board(view, groups, pending, act, staff_options(), patients)
+    board_view.leader_board(
+        view, groups, pending, act, staff_options(), patients,
+        can_lead=decide(roles, Action.MANAGE_AGENDA).allowed,
+        can_record_attendance=decide(roles, Action.RECORD_ATTENDANCE).allowed,
+    )
 
 
 live_board()

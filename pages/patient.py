@@ -17,7 +17,7 @@ from conference.pathway import REASON_TEXTS
 from conference.patient_view import team_lines, timeline_frame
 from conference.services.errors import ServiceError
 from conference.services.patients import patient_detail, raise_concern
-from conference.ui.context import acting_user, clear_caches, db_session, today
+from conference.ui.context import acting_user, clear_caches, db_session, record_view, today
 from conference.ui.pro_view import pro_section
 from conference.ui.text import escape_md, facts
 
@@ -32,6 +32,7 @@ with db_session() as session:
     user = acting_user(session)
     try:
         patient = patient_detail(session, int(raw_id), today())
+        record_view(session, user, "patient", [patient.id])
     except ServiceError as error:
         st.error(str(error))
         st.page_link("pages/patienter.py", label="Til patientlisten", icon=":material/groups:")

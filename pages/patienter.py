@@ -5,14 +5,13 @@ import streamlit as st
 from conference.formatting import date_long
 from conference.pathway import STAGE_LABELS
 from conference.patient_list import PatientFilter, filter_rows, to_frame
-from conference.ui.context import USER_PARAM, acting_user, db_session, today
+from conference.ui.context import USER_PARAM, acting_user, db_session, record_view, today
 from conference.ui.reads import patient_list
-
-with db_session() as session:
-    acting_user(session)
 
 data = patient_list(today())
 rows = data.rows
+with db_session() as session:
+    record_view(session, acting_user(session), "patientliste", count=len(rows))
 
 st.title("Patienter")
 st.caption(

@@ -240,3 +240,33 @@ def authorize_team_note(session: Session, actor: Staff | None, note_id: int) -> 
 
     patient_id = session.scalar(select(TeamNote.patient_id).where(TeamNote.id == note_id))
     authorize(session, actor, Action.WRITE_TEAM_NOTE, patient_id=patient_id)
+
+
+def patient_by_cpr(session: Session, cpr: str) -> Patient | None:
+    from conference.cpr import normalise_cpr
+
+    return session.scalar(select(Patient).where(Patient.cpr == normalise_cpr(cpr)))
+
+
+@dataclass(frozen=True)
+class SecurityRow:
+    at: dt.datetime
+    kind: str
+    staff: str
+    username: str
+    detail: str
+
+
+def security_events(session: Session, actor: Staff, limit: int = 500) -> list[SecurityRow]:
+    """Recent logins, failed logins and refused calls (admin only)."""
+    authorize(session, actor, Action.VIEW_ACCESS_LOG)
+    rows = session.execute(
+        select(SecurityEvent, Staff.name)
+        .outerjoin(Staff, Staff.id == SecurityEvent.staff_id)
+        .order_by(SecurityEvent.at.desc())
+        .limit(limit)
+    )
+    return [
+        SecurityRow(e.at, e.kind, name or "", e.username or "", e.detail or "")
+        for e, name in rows
+    ]

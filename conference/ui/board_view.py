@@ -53,7 +53,8 @@ def _case_line(case: agenda.CaseEntry) -> str:
 
 
 def case_row(
-    view: agenda.Board, case: agenda.CaseEntry, index: int, act: Act, plan: rules.TimePlan
+    view: agenda.Board, case: agenda.CaseEntry, index: int, act: Act, plan: rules.TimePlan,
+    locked: bool,
 ) -> None:
     current = case.item_id == view.current_item_id
     with st.container(border=True):
@@ -79,7 +80,7 @@ def case_row(
                 f"{ACTION_STATUS[ActionStatus(action.status)]}, frist {date_short(action.due_date)}"
             )
             head.text(f"{action.description} ({action.owner})")
-        if view.signed_off:
+        if locked:
             return
         up, down, show = buttons.columns(3)
         up.button("↑", key=f"up{case.item_id}", help="Tidligere i talerækken",
@@ -155,10 +156,13 @@ def leader_board(
     act: Act,
     staff: list[StaffOption],
     patients: list[tuple[int, str]],
+    can_lead: bool = True,
+    can_record_attendance: bool = True,
 ) -> None:
     discussion, information = view.discussion, view.information
     plan = plan_for(view, groups)
-    controls(view, act)
+    locked = view.signed_off or not can_lead
+    controls(view, act, locked)
     if view.unready:
         st.warning(
             f"{len(view.unready)} sag(er) til drøftelse er ikke markeret klar af mikroteamet: "
@@ -172,7 +176,7 @@ def leader_board(
             f"2. Patientkonference ({len(discussion)} til drøftelse, "
             f"{plan.case_minutes} min, {rules.format_seconds(plan.default_case_seconds)} pr. sag)"
         )
-        if pending and not view.signed_off:
+        if pending and not locked:
             with st.container(border=True):
                 st.markdown(f"**{len(pending)} forslag er ikke på dagsordenen endnu**")
                 for proposal in pending[:30]:
@@ -183,29 +187,32 @@ def leader_board(
         if not discussion:
             st.caption("Ingen sager til drøftelse.")
         for index, case in enumerate(discussion, start=1):
-            case_row(view, case, index, act, plan)
+            case_row(view, case, index, act, plan, locked)
         st.markdown("**Til orientering** (registreres, drøftes ikke)")
         if not information:
             st.caption("Ingen sager til orientering.")
         for index, case in enumerate(information, start=1):
-            case_row(view, case, index, act, plan)
+            case_row(view, case, index, act, plan, locked)
         if view.set_aside:
             with st.expander(f"Udsat eller fjernet ({len(view.set_aside)})"):
                 for case in view.set_aside:
                     st.text(f"{case.name}: {case.status_reason or ''}")
                     st.button("Sæt tilbage på dagsordenen", key=f"restore{case.item_id}",
                               on_click=act, args=(agenda.restore, case.item_id))
-        if not view.signed_off:
+        if not locked:
             add_case_form(view, act, patients)
         st.subheader(f"3. Faglig udvikling (ca. {plan.development_minutes} min)")
-        development_form(view, act)
+        development_form(view, act, locked)
     with attendance_tab:
-        attendance_form(view, act, staff)
+        attendance_form(view, act, staff, view.signed_off or not can_record_attendance)
 
 
-def controls(view: agenda.Board, act: Act) -> None:
+def controls(view: agenda.Board, act: Act, locked: bool) -> None:
     if view.signed_off:
         st.success("Konferencen er afsluttet og underskrevet.")
+        return
+    if locked:
+        st.caption("Kun mødelederen styrer dagsordenen og talerækken.")
         return
     cols = st.columns([1.2, 1, 1, 1, 1.4])
     if view.started_at is None:
@@ -246,8 +253,8 @@ def add_case_form(view: agenda.Board, act: Act, patients: list[tuple[int, str]])
             st.rerun()
 
 
-def development_form(view: agenda.Board, act: Act) -> None:
-    if view.signed_off:
+def development_form(view: agenda.Board, act: Act, locked: bool) -> None:
+    if locked:
         st.text(view.development_topic or "Intet emne registreret")
         st.text(view.staff_exercise or "")
         return
@@ -265,7 +272,9 @@ def development_form(view: agenda.Board, act: Act) -> None:
             st.rerun()
 
 
-def attendance_form(view: agenda.Board, act: Act, staff: list[StaffOption]) -> None:
+def attendance_form(
+    view: agenda.Board, act: Act, staff: list[StaffOption], locked: bool
+) -> None:
     by_profession: dict[str, list[StaffOption]] = {}
     for person in staff:
         by_profession.setdefault(person.profession, []).append(person)
@@ -286,7 +295,7 @@ def attendance_form(view: agenda.Board, act: Act, staff: list[StaffOption]) -> N
                 format_func=lambda p: p.name, key=f"att_{profession}_{view.version}",
             )
             chosen |= {p.id for p in picked}
-        if st.form_submit_button("Gem fremmøde", disabled=view.signed_off):
+        if st.form_submit_button("Gem fremmøde", disabled=locked):
             act(agenda.set_attendance, view.conference_id, chosen)
             st.rerun()
 

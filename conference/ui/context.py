@@ -14,6 +14,7 @@ import streamlit as st
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
+from conference.services.access import PermissionDenied, log_access, log_denial
 from conference.services.settings import is_demo
 from conference.services.staff import StaffOption, get_staff, list_staff
 from db.migrate import upgrade
@@ -33,9 +34,16 @@ def engine() -> Engine:
 
 @contextmanager
 def db_session() -> Iterator[Session]:
-    """A session for one script run: commits on success, rolls back on any error."""
-    with session_scope(engine()) as session:
-        yield session
+    """A session for one script run: commits on success, rolls back on any error.
+
+    A refused call (PermissionDenied) is logged in a transaction of its own, then re-raised
+    for the page to show its Danish message."""
+    try:
+        with session_scope(engine()) as session:
+            yield session
+    except PermissionDenied as denied:
+        log_denial(engine(), denied)
+        raise
 
 
 def today() -> dt.date:
@@ -107,3 +115,32 @@ def acting_user(session: Session) -> Staff:
 def clear_caches() -> None:
     """After a write: drop cached reads so every screen shows the change."""
     st.cache_data.clear()
+
+
+ACCESS_LOG_MINUTES = 5
+
+
+def record_view(
+    session: Session, user: Staff, view: str, patient_ids: list[int] | tuple[int, ...] = (),
+    *, count: int | None = None,
+) -> None:
+    """Log that `user` sees these patients in `view` (once per view and patient per few
+    minutes per browser session). If the log cannot be written, nothing is shown."""
+    seen: dict[tuple[str, int | None], dt.datetime] = st.session_state.setdefault(
+        "access_logged", {}
+    )
+    now = dt.datetime.now(dt.UTC)
+    fresh = dt.timedelta(minutes=ACCESS_LOG_MINUTES)
+    keys = [(view, pid) for pid in patient_ids] or [(view, None)]
+    due = [k for k in keys if now - seen.get(k, dt.datetime.min.replace(tzinfo=dt.UTC)) > fresh]
+    if not due:
+        return
+    try:
+        log_access(
+            session, user, view, [pid for _, pid in due if pid is not None], count=count
+        )
+    except Exception:  # noqa: BLE001 - any failure to log means: show nothing
+        st.error("Adgangen kunne ikke logges, så oplysningerne vises ikke. Prøv igen om lidt.")
+        st.stop()
+    for key in due:
+        seen[key] = now
