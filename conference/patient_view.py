@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pandas as pd
 
-from conference.formatting import date_short
+from conference.formatting import date_short, local_datetime
 from conference.labels import ATTENDANCE, COURSE_STATUS, PROFESSION
+from conference.services.audit import HistoryEntry
 from conference.services.patients import TimelineEntry
 from db.models import AttendanceStatus, Profession, TeamFunction
 
@@ -58,3 +59,36 @@ def team_lines(members: list[tuple[str, str, str]]) -> list[str]:
         f"{TEAM_FUNCTION.get(function, function)}: {name} ({PROFESSION[Profession(prof)]})"
         for function, name, prof in members
     ]
+
+
+ENTITY = {
+    "concern": "Problemstilling", "agenda_item": "Sag på konference",
+    "case_presentation": "Fremlæggelse", "team_note": "Teamnote", "conclusion": "Konklusion",
+    "action_item": "Opgave", "course_event": "Forløb", "enrolment": "Holdtilmelding",
+    "attendance": "Fremmøde", "group_flag": "Til holdkonference", "patient": "Patient",
+    "pro_response": "PRO-besvarelse",
+}
+ACTION = {"create": "Oprettet", "update": "Ændret", "delete": "Slettet"}
+
+
+def _short(value: object) -> str:
+    text = "" if value is None else str(value)
+    return text if len(text) <= 80 else text[:77] + "…"
+
+
+def history_frame(history: list[HistoryEntry]) -> pd.DataFrame:
+    """One row per change, with the changed fields as 'felt: før → efter'."""
+    return pd.DataFrame(
+        [
+            {
+                "Tidspunkt": local_datetime(h.at),
+                "Hvem": h.actor,
+                "Hvad": f"{ACTION.get(h.action, h.action)}: {ENTITY.get(h.entity, h.entity)}",
+                "Ændringer": "; ".join(
+                    f"{field}: {_short(old)} → {_short(new)}" for field, old, new in h.changes
+                ),
+            }
+            for h in history
+        ],
+        columns=["Tidspunkt", "Hvem", "Hvad", "Ændringer"],
+    )

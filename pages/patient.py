@@ -14,7 +14,8 @@ from conference.labels import (
     WORK_SITUATION,
 )
 from conference.pathway import REASON_TEXTS
-from conference.patient_view import team_lines, timeline_frame
+from conference.patient_view import history_frame, team_lines, timeline_frame
+from conference.services.audit import patient_history
 from conference.services.errors import ServiceError
 from conference.services.patients import patient_detail, raise_concern
 from conference.ui.context import acting_user, clear_caches, db_session, record_view, today
@@ -33,6 +34,7 @@ with db_session() as session:
     try:
         patient = patient_detail(session, int(raw_id), today())
         record_view(session, user, "patient", [patient.id])
+        history = patient_history(session, patient.id)
     except ServiceError as error:
         st.error(str(error))
         st.page_link("pages/patienter.py", label="Til patientlisten", icon=":material/groups:")
@@ -80,8 +82,8 @@ if patient.open_actions:
         column_config={"Frist": st.column_config.DateColumn(format="DD.MM.YYYY")},
     )
 
-course_tab, pro_tab, conf_tab, background_tab = st.tabs(
-    ["Forløb", "PRO", "Konferencer", "Baggrund og mikroteam"]
+course_tab, pro_tab, conf_tab, background_tab, history_tab = st.tabs(
+    ["Forløb", "PRO", "Konferencer", "Baggrund og mikroteam", "Historik"]
 )
 
 with course_tab:
@@ -143,6 +145,13 @@ with background_tab:
     with right:
         st.markdown(f"**{patient.microteam or 'Intet mikroteam'}**")
         st.text("\n".join(team_lines(patient.team_members)) or "Ingen medlemmer registreret")
+
+with history_tab:
+    st.caption("Alle ændringer af patientens kliniske indhold: hvem, hvornår, før og efter.")
+    if not history:
+        st.info("Ingen registrerede ændringer.")
+    else:
+        st.dataframe(history_frame(history), hide_index=True)
 
 st.divider()
 with st.expander("Rejs en problemstilling til tværfaglig konference"):

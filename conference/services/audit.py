@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import insert, inspect
+from sqlalchemy import insert, inspect, select
 from sqlalchemy.orm import Session
 
 from db.models import AuditLog, Staff
@@ -95,3 +96,36 @@ def record_many(
         ],
     )
     return len(entries)
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    at: dt.datetime
+    actor: str
+    action: str
+    entity: str
+    changes: list[tuple[str, Any, Any]]  # (field, before, after)
+
+
+IGNORED_FIELDS = {"version", "updated_at", "id"}
+
+
+def _changes(before: dict | None, after: dict | None) -> list[tuple[str, Any, Any]]:
+    before, after = before or {}, after or {}
+    keys = [k for k in dict.fromkeys([*before, *after]) if k not in IGNORED_FIELDS]
+    return [(k, before.get(k), after.get(k)) for k in keys if before.get(k) != after.get(k)]
+
+
+def patient_history(session: Session, patient_id: int, limit: int = 300) -> list[HistoryEntry]:
+    """Every recorded change of this patient's clinical content, newest first."""
+    rows = session.execute(
+        select(AuditLog, Staff.name)
+        .outerjoin(Staff, Staff.id == AuditLog.actor_id)
+        .where(AuditLog.patient_id == patient_id)
+        .order_by(AuditLog.at.desc(), AuditLog.id.desc())
+        .limit(limit)
+    )
+    return [
+        HistoryEntry(row.at, name or "", row.action, row.entity, _changes(row.before, row.after))
+        for row, name in rows
+    ]

@@ -114,6 +114,9 @@ def test_raising_a_concern_makes_the_patient_due(run_page, demo_patients):
     app.button[0].click().run()
     assert not app.exception
     assert "Problemstilling rejst af personale" in app.warning[0].value
+    history = app.tabs[4].dataframe[0].value
+    assert "Oprettet: Problemstilling" in set(history["Hvad"])
+    assert history["Ændringer"].str.contains("Patienten er i tvivl om at fortsætte").any()
 
 
 def test_raising_an_empty_concern_is_refused_in_danish(run_page, demo_patients):
