@@ -5,7 +5,7 @@ carries the whole report) or when the planned changes differ from the preview th
 confirmed, and otherwise writes every change with an audit row carrying the acting user, in
 the caller's transaction (one transaction: the page's and the command line's session). A file
 whose content is already in the database plans no changes, so importing it again writes
-nothing at all.
+nothing at all. Previewing, importing and saving a mapping need Action.IMPORT_DATA.
 """
 
 from __future__ import annotations
@@ -26,7 +26,9 @@ from conference.importing.lookups import chunks
 from conference.importing.mapping import STANDARD, Mapping, MappingProblem, parse_mapping
 from conference.importing.report import CREATE, Change, Plan
 from conference.importing.values import header_key
+from conference.permissions import Action
 from conference.services import audit
+from conference.services.access import authorize
 from conference.services.errors import InvalidInput
 from db.models import (
     Attendance,
@@ -121,6 +123,7 @@ def save_mapping(
     ``expected_version``: the version the editor started from; a newer saved version (someone
     else saved meanwhile) is refused with both versions described, nothing overwritten.
     """
+    authorize(session, actor, Action.IMPORT_DATA)
     source = " ".join((source or "").split())
     if not source:
         raise InvalidInput("Giv kilden et navn, fx »PainData«.")
@@ -169,6 +172,7 @@ def save_mapping(
 
 def preview_import(
     session: Session,
+    actor: Staff,
     kind: str,
     data: bytes,
     file_name: str,
@@ -177,6 +181,7 @@ def preview_import(
     source: str | None = None,
 ) -> Plan:
     """What importing the file would create and change, or every bad row. Writes nothing."""
+    authorize(session, actor, Action.IMPORT_DATA)
     mapping = None
     if kind == "pro":
         mapping, _version = mapping_for(session, source)
@@ -225,7 +230,7 @@ def apply_import(
     expected_fingerprint: str | None = None,
 ) -> ImportResult:
     """Import the file all or nothing (see the module docstring)."""
-    plan = preview_import(session, kind, data, file_name, today=today, source=source)
+    plan = preview_import(session, actor, kind, data, file_name, today=today, source=source)
     if expected_fingerprint is not None and plan.ok and plan.fingerprint() != expected_fingerprint:
         raise InvalidInput(
             "Data er ændret, siden forhåndsvisningen blev lavet, så importen ville gøre noget "
@@ -236,6 +241,7 @@ def apply_import(
 
 def apply_plan(session: Session, actor: Staff, plan: Plan) -> ImportResult:
     """Write a plan built in this same session and transaction (the command line's path)."""
+    authorize(session, actor, Action.IMPORT_DATA)
     if not plan.ok:
         raise ImportRejected(plan)
     if not plan.changes:

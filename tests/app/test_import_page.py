@@ -1,0 +1,158 @@
+"""The "Import og eksport" page as AppTests on the demo centre: upload, preview, confirm."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import delete, select
+
+from conference.cpr import make_cpr
+from db.models import AuditLog, ImportRun, Patient, ProMapping, Staff
+from db.session import make_engine, session_scope
+
+PAGE = "pages/import_eksport.py"
+PEOPLE = [("Aksel", "Zappimport", dt.date(1931, 3, 4), "M"),
+          ("Birthe", "Zappimport", dt.date(1932, 5, 6), "K"),
+          ("Conrad", "Zappimport", dt.date(1933, 7, 8), "M")]
+
+
+def _cprs() -> list[str]:
+    return [make_cpr(born, sex, 700 + i) for i, (_, _, born, sex) in enumerate(PEOPLE)]
+
+
+def _patients_csv() -> bytes:
+    lines = ["CPR;Fornavn;Efternavn;Henvist"]
+    for cpr, (first, last, _, _) in zip(_cprs(), PEOPLE, strict=True):
+        lines.append(f"{cpr[:6]}-{cpr[6:]};{first};{last};01-11-2026")
+    return ("\n".join(lines) + "\n").encode("utf-8-sig")
+
+
+@pytest.fixture
+def cleanup(demo_url: str) -> Iterator[None]:
+    """Whatever these tests import or save is removed again: the demo stays as it was."""
+    engine = make_engine(demo_url)
+    with session_scope(engine) as session:
+        assert not session.scalars(select(Patient).where(Patient.cpr.in_(_cprs()))).all()
+        first_run = (session.scalar(select(ImportRun.id).order_by(ImportRun.id.desc())) or 0) + 1
+        first_audit = (session.scalar(select(AuditLog.id).order_by(AuditLog.id.desc())) or 0) + 1
+    yield
+    with session_scope(engine) as session:
+        session.execute(delete(AuditLog).where(AuditLog.id >= first_audit))
+        session.execute(delete(ImportRun).where(ImportRun.id >= first_run))
+        session.execute(delete(ProMapping).where(ProMapping.source == "Apptest-kilde"))
+        session.execute(delete(Patient).where(Patient.cpr.in_(_cprs())))
+    engine.dispose()
+
+
+def _table(app, column: str):  # noqa: ANN001, ANN202
+    """The first table on the page with this column (the preview, the report, …)."""
+    return next(d.value for d in app.dataframe if column in d.value.columns)
+
+
+def _upload(app, name: str, data: bytes, mime: str = "text/csv"):  # noqa: ANN001, ANN202
+    app.file_uploader[0].set_value((name, data, mime)).run()
+    assert not app.exception, [e.message for e in app.exception]
+    return app
+
+
+def test_the_page_offers_every_import_kind_and_the_downloads(run_page) -> None:
+    app = run_page(PAGE)
+    assert app.title[0].value == "Import og eksport"
+    assert app.radio(key="import_kind").options == [
+        "Patienter og mikroteams", "Forløb (indsatser)", "Hold og fremmøde", "PRO-besvarelser"]
+    labels = [b.proto.label for b in app.get("download_button")]
+    assert labels == ["Konklusioner (CSV)", "Opgaver (CSV)", "Begge (Excel)",
+                      "Åbne opgaver (CSV)", "Åbne opgaver (Excel)", "PRO (CSV)", "PRO (Excel)"]
+
+
+def test_upload_preview_confirm_then_the_same_file_changes_nothing(
+    run_page, demo_url, cleanup
+) -> None:
+    app = _upload(run_page(PAGE), "nye.csv", _patients_csv())
+
+    metrics = {m.label: m.value for m in app.metric}
+    assert metrics["Nye"] == "3" and metrics["Ændres"] == "0"
+    preview = _table(app, "Hvem/hvilket")
+    assert list(preview["Hvad"]) == ["Patient"] * 3
+    assert "Aksel Zappimport" in preview["Hvem/hvilket"].iloc[0]
+
+    app.button(key="confirm_import").click().run()
+
+    assert not app.exception
+    assert app.success[0].value == "Importeret: 3 nye og 0 ændrede, 0 rækker uændrede."
+    assert not app.file_uploader[0].value  # ready for the next file
+    engine = make_engine(demo_url)
+    with session_scope(engine) as session:
+        imported = session.scalars(select(Patient).where(Patient.cpr.in_(_cprs()))).all()
+        assert sorted(p.first_name for p in imported) == ["Aksel", "Birthe", "Conrad"]
+        actor = session.scalars(select(AuditLog.actor_id).where(
+            AuditLog.entity == "patient", AuditLog.patient_id == imported[0].id)).one()
+        assert session.get(Staff, actor).initials == app.query_params["som"]
+    engine.dispose()
+
+    app = _upload(app, "nye.csv", _patients_csv())
+    assert app.info[-1].value == "Intet at importere: alt i filen findes allerede."
+    assert not [b for b in app.button if b.key == "confirm_import"]
+
+
+def test_a_broken_file_shows_every_bad_row_and_cannot_be_imported(run_page) -> None:
+    data = "CPR;Navn;Henvist\n310270-1234;Bo Berg;01-06-2026\n0101701234;Al Al;31-02-2026\n"
+    app = _upload(run_page(PAGE), "fejl.csv", data.encode())
+
+    assert "filen kan ikke importeres – 2 fejl i 2 rækker. Intet er gemt." in app.error[0].value
+    report = _table(app, "Årsag")
+    assert list(report["Række"]) == [2, 3]
+    assert list(report["Kolonne"]) == ["CPR", "Henvist"]
+    assert "ikke en gyldig dato" in report["Årsag"].iloc[1]
+    assert not [b for b in app.button if b.key == "confirm_import"]
+
+
+def test_a_new_pro_export_is_mapped_and_saved_as_a_source(run_page, cleanup) -> None:
+    app = run_page(PAGE)
+    app.radio(key="import_kind").set_value("pro").run()
+    data = b"Personnummer;Udfyldt;Smerte nu\n0707614285;01-06-2026;5\n"
+    app = _upload(app, "ny_kilde.csv", data)
+
+    assert "kan ikke importeres" in app.error[0].value
+    editor = app.data_editor[0].value
+    assert list(editor["Kolonne i filen"]) == ["Personnummer", "Udfyldt", "Smerte nu"]
+    assert set(editor["Betyder"]) == {"(bruges ikke)"}
+
+    key = f"mapping_standard_{hashlib.sha256(data).hexdigest()[:8]}"
+    app.session_state[key] = {"edited_rows": {0: {"Betyder": "CPR-nummer"},
+                                              1: {"Betyder": "Besvarelsesdato"},
+                                              2: {"Betyder": "NRS gennemsnit – svar"}},
+                              "added_rows": [], "deleted_rows": []}
+    app.run()
+    app.selectbox(key=f"fixed_standard_{hashlib.sha256(data).hexdigest()[:8]}").set_value(
+        "baseline")
+    app.text_input(key=f"name_standard_{hashlib.sha256(data).hexdigest()[:8]}").set_value(
+        "Apptest-kilde")
+    app.button(key=f"save_standard_{hashlib.sha256(data).hexdigest()[:8]}").click().run()
+
+    assert not app.exception, [e.message for e in app.exception]
+    assert app.success[0].value == "Kolonnekortlægningen for »Apptest-kilde« er gemt."
+    assert app.selectbox(key="pro_source").value == "Apptest-kilde"
+    # the same file now reads with the saved mapping (its patient is not in the demo)
+    assert "ukendt CPR-nummer 070761-4285" in _table(app, "Årsag")["Årsag"].iloc[0]
+
+
+def _initials_with_roles(url: str, roles: set[str]) -> str:
+    engine = make_engine(url)
+    with session_scope(engine) as session:
+        staff = session.scalars(select(Staff).order_by(Staff.id)).all()
+        found = next(s.initials for s in staff if {r.value for r in s.role_set} == roles)
+    engine.dispose()
+    return found
+
+
+def test_a_meeting_leader_may_export_but_not_import(run_page, demo_url) -> None:
+    leader = _initials_with_roles(demo_url, {"moedeleder", "behandler"})
+    app = run_page(PAGE, som=leader)
+    assert not app.tabs and not app.radio and not app.file_uploader
+    assert [b.proto.label for b in app.get("download_button")][-1] == "PRO (Excel)"
+    app = run_page(PAGE, som=_initials_with_roles(demo_url, {"behandler"}))
+    assert app.error[0].value == "Din rolle giver ikke adgang til import eller eksport."
