@@ -102,7 +102,11 @@ def acting_user(session: Session) -> Staff:
     """The staff member using the app (chosen in the sidebar); safe to call in callbacks."""
     staff_id = st.session_state.get(ACTING_KEY)
     if staff_id is None:
-        staff_id = choose_user()
+        # normally app.py has identified the user; if a page runs without it (a deep link
+        # on a freshly started server), the same login applies here
+        from conference.ui.auth import identify
+
+        staff_id = identify()
     staff = get_staff(session, staff_id)
     if staff is None:
         staff_options.clear()
