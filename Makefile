@@ -5,7 +5,7 @@ PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 UV := $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
 PORT ?= 8501
 
-.PHONY: run test test-sqlite test-postgres lint env demo chromium
+.PHONY: run test test-sqlite test-postgres lint env demo chromium bench
 
 $(UV):
 	python3 -m pip install --quiet --user "uv==$(UV_VERSION)"
@@ -39,3 +39,9 @@ chromium:
 
 demo: env
 	$(UV) run python -m db.demo --reset --scale $${SCALE:-1}
+
+## Page benchmark: every page at demo scales 1 and 10, times and SQL statements (never pass/fail).
+## BENCH_DB=<PostgreSQL server URL> measures on PostgreSQL instead of SQLite.
+bench: env
+	$(UV) run python -m tests.bench.run --scales $${SCALES:-1,10} --runs $${RUNS:-15} \
+		$${BENCH_DB:+--db "$$BENCH_DB"}

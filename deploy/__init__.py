@@ -1,0 +1,1 @@
+"""Deployment: the nginx configuration for several app instances (see deploy/README.md)."""
