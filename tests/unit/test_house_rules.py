@@ -7,7 +7,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 PAGES = ROOT / "pages"
-SQL = re.compile(r"session\.(execute|scalars?|query)\(|\bselect\(|\btext\(")
+SQL = re.compile(r"session\.(execute|scalars?|query)\(|(?<![\w.])select\(|(?<![\w.])text\(")
 STREAMLIT = re.compile(r"^\s*(import streamlit|from streamlit)", re.M)
 
 
