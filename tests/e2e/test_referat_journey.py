@@ -72,19 +72,20 @@ def test_record_sign_off_download_and_follow_up(page: Page, app_server, demo_url
     page.get_by_role("button", name="Tilføj: Kognitiv funktionel terapi (CFT)").click()
     wait_idle(page)
     form = page.get_by_test_id("stForm")
+    # pick from the filtered list by clicking the option (Enter can race the filter under load)
     form.get_by_label("Hvad").click()
     page.keyboard.type("Medicinsamtale")
-    page.keyboard.press("Enter")
+    page.get_by_role("option").filter(has_text="Medicinsamtale").first.click()
     form.get_by_label("Hvem").click()
     page.keyboard.type("PAL-læge")
-    page.keyboard.press("Enter")
+    page.get_by_role("option").filter(has_text="PAL-læge").first.click()
     form.get_by_role("button", name="Tilføj næste skridt").click()
     wait_idle(page)
 
     note = page.get_by_test_id("stCode")
     expect(note).to_contain_text("Konklusion:\nKognitiv funktionel terapi (CFT). Start efter")
     expect(note).to_contain_text("- Kognitiv funktionel terapi (CFT). Ansvarlig: fysioterapeut.")
-    expect(note).to_contain_text("- Medicinsamtale. Ansvarlig: PAL-læge")
+    expect(note).to_contain_text("- Medicinsamtale. Ansvarlig: PAL-læge", timeout=20_000)
     screenshot(page, "e2e_referat_case")
 
     # a reload comes back to the same case with everything saved
