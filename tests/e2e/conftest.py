@@ -14,7 +14,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Locator, Page, expect, sync_playwright
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "screenshots"
@@ -122,3 +123,25 @@ def screenshot(page: Page, name: str) -> Path:
     path = SCREENSHOTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+def pick_option(page: Page, scope: Locator, label: str, text: str, attempts: int = 4) -> None:
+    """Choose `text` in the select box `label`: open it, type to filter, click the option.
+
+    Under load a rerun can close an open dropdown between the typing and the click, so the
+    whole gesture is retried; the test fails only if the option never appears.
+    """
+    box = scope.get_by_role("combobox", name=label)
+    option = page.get_by_role("option").filter(has_text=text).first
+    for attempt in range(attempts):
+        wait_idle(page)
+        box.click()
+        box.press_sequentially(text)
+        try:
+            option.click(timeout=8_000)
+            return
+        except PlaywrightTimeoutError:
+            if attempt == attempts - 1:
+                raise
+            box.press("Escape")
+            box.fill("")

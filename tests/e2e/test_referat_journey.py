@@ -13,7 +13,7 @@ from sqlalchemy import select
 from conference.services import agenda
 from db.models import Patient, PatientStatus, Staff
 from db.session import make_engine, session_scope
-from tests.e2e.conftest import SCREENSHOTS, screenshot, wait_idle
+from tests.e2e.conftest import SCREENSHOTS, pick_option, screenshot, wait_idle
 
 DAY = dt.date(2032, 3, 3)  # a Wednesday far from the demo's own conferences
 
@@ -72,13 +72,8 @@ def test_record_sign_off_download_and_follow_up(page: Page, app_server, demo_url
     page.get_by_role("button", name="Tilføj: Kognitiv funktionel terapi (CFT)").click()
     wait_idle(page)
     form = page.get_by_test_id("stForm")
-    # pick from the filtered list by clicking the option (Enter can race the filter under load)
-    form.get_by_label("Hvad").click()
-    page.keyboard.type("Medicinsamtale")
-    page.get_by_role("option").filter(has_text="Medicinsamtale").first.click()
-    form.get_by_label("Hvem").click()
-    page.keyboard.type("PAL-læge")
-    page.get_by_role("option").filter(has_text="PAL-læge").first.click()
+    pick_option(page, form, "Hvad", "Medicinsamtale")
+    pick_option(page, form, "Hvem", "PAL-læge")
     form.get_by_role("button", name="Tilføj næste skridt").click()
     wait_idle(page)
 
