@@ -21,7 +21,7 @@ from conference.ui.case_form import ACTOR_KEY, case_form
 from conference.ui.context import USER_PARAM, acting_user, clear_caches, db_session, today
 from conference.ui.pro_view import pro_section
 from conference.ui.team_notes import team_notes_section
-from conference.ui.text import facts
+from conference.ui.text import escape_md, facts
 
 CASE_PARAM = "sag"
 TAB_PARAM = "fane"
@@ -55,7 +55,7 @@ if raw_id.isdigit():
             st.stop()
     patient = view.patient
     st.button("Mine sager", icon=":material/arrow_back:", on_click=_close_case, type="tertiary")
-    st.title(patient.name)
+    st.title(escape_md(patient.name))
     st.caption(
         f"CPR {patient.cpr} · {patient.age} år · {SEX.get(patient.sex, patient.sex)} · "
         f"tværfaglig konference {date_long(view.conference_date)} · "
@@ -165,6 +165,6 @@ with st.expander("Sæt en patient på en konference", expanded=not rows):
                     st.error(str(error))
                 else:
                     clear_caches()
-                    st.toast(f"{chosen.name} er sat på konferencen {date_short(day)}.")
+                    st.toast(f"{escape_md(chosen.name)} er sat på konferencen {date_short(day)}.")
                     _open_case(item_id)
                     st.rerun()

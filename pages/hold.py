@@ -12,6 +12,7 @@ from conference.services import groups
 from conference.services.errors import ServiceError
 from conference.ui import hold as forms
 from conference.ui.context import USER_PARAM, acting_user, db_session, staff_options, today
+from conference.ui.text import escape_md
 
 DATE_PARAM = "dato"
 TAB_PARAM = "fane"
@@ -119,11 +120,11 @@ if detail is None:
 
 summary = detail.summary
 st.divider()
-st.header(summary.name)
+st.header(escape_md(summary.name))
 st.caption(
     f"{summary.intervention}{' (online)' if summary.online else ''} · "
     f"{date_short(summary.start_date)} – {date_short(summary.end_date)} · "
-    f"Behandlere: {', '.join(summary.therapists) or 'ikke angivet'}"
+    f"Behandlere: {escape_md(', '.join(summary.therapists)) or 'ikke angivet'}"
 )
 enrolled, free, held, upcoming = st.columns(4)
 enrolled.metric("Deltagere", f"{summary.enrolled} af {summary.capacity}")
@@ -132,7 +133,7 @@ held.metric("Holdgange afholdt", f"{summary.sessions_held} af {summary.sessions_
 upcoming.metric("Næste holdgang", date_short(summary.next_session) or "Ingen")
 flagged = flags_text(summary.flagged_patients, summary.group_notes)
 if flagged:
-    st.warning(f"Til holdkonference: {flagged}", icon=":material/flag:")
+    st.warning(f"Til holdkonference: {escape_md(flagged)}", icon=":material/flag:")
 
 TABS = ["Deltagere og fremmøde", "Registrér fremmøde", "Til holdkonference", "Holdgange",
         "Tilmeld patient", "Overlevering"]

@@ -25,6 +25,7 @@ from conference.services.imports import (
 )
 from conference.ui.context import acting_user, clear_caches, db_session, today
 from conference.ui.pro_mapping import mapping_editor
+from conference.ui.text import escape_md
 from db.models import ConferenceStatus, Staff
 
 KIND_PARAM = "art"
@@ -141,7 +142,7 @@ def import_section() -> None:
                         st.rerun()
 
         st.subheader("Forhåndsvisning")
-        st.caption(f"{plan.file_name} · {plan.description}" if plan.description
+        st.caption(f"{escape_md(plan.file_name)} · {plan.description}" if plan.description
                    else plan.file_name)
         if plan.previous_import:
             st.info(f"Samme fil blev importeret {plan.previous_import}.")

@@ -41,7 +41,7 @@ with db_session() as session:
         st.stop()
 
 st.page_link("pages/patienter.py", label="Patientlisten", icon=":material/arrow_back:")
-st.title(patient.name)
+st.title(escape_md(patient.name))
 st.caption(
     f"CPR {patient.cpr} · {patient.age} år · {SEX.get(patient.sex, patient.sex)} · "
     f"henvist {date_short(patient.referral_date)}"
@@ -63,7 +63,7 @@ facts([
 if patient.due:
     st.warning(
         f"**Aktuel til tværfaglig konference {date_long(patient.conference_date)}**\n\n"
-        + "\n".join(f"- {reason.text}" for reason in patient.due)
+        + "\n".join(f"- {escape_md(reason.text)}" for reason in patient.due)
     )
 
 if patient.open_actions:
@@ -143,7 +143,7 @@ with background_tab:
         for entry in findings:
             st.caption(f"{entry.name}: {FINDING.get(entry.finding, entry.finding)}")
     with right:
-        st.markdown(f"**{patient.microteam or 'Intet mikroteam'}**")
+        st.markdown(f"**{escape_md(patient.microteam or 'Intet mikroteam')}**")
         st.text("\n".join(team_lines(patient.team_members)) or "Ingen medlemmer registreret")
 
 with history_tab:
@@ -157,7 +157,7 @@ st.divider()
 with st.expander("Rejs en problemstilling til tværfaglig konference"):
     if patient.open_concerns:
         for concern in patient.open_concerns:
-            st.caption(f"Rejst {date_short(concern.raised_on)} af {concern.raised_by}:")
+            st.caption(f"Rejst {date_short(concern.raised_on)} af {escape_md(concern.raised_by)}:")
             st.text(concern.note)
     with st.form("concern", clear_on_submit=True):
         note = st.text_area(

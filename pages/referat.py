@@ -16,6 +16,7 @@ from conference.services import actions
 from conference.services import minutes as service
 from conference.ui import conclusion_form, followup, minutes_view
 from conference.ui.context import USER_PARAM, acting_user, db_session, staff_options, today
+from conference.ui.text import escape_md
 from db.models import AgendaList, AgendaStatus
 
 DATE_PARAM = "dato"
@@ -111,7 +112,7 @@ with case_tab:
             if view.signed_off or position in (None, selected) or position not in by_item:
                 return
             note, go = st.columns([4, 1], vertical_alignment="center")
-            note.info(f"Tavlen er nu på {by_item[position].patient_name}.",
+            note.info(f"Tavlen er nu på {escape_md(by_item[position].patient_name)}.",
                       icon=":material/campaign:")
             if go.button("Gå til sagen", key="follow_board", type="primary", width="stretch"):
                 select_case(position)
@@ -122,7 +123,7 @@ with case_tab:
             mark = "✓" if case.decision else ("✎" if case.decision == "" else "○")
             info = " (orientering)" if case.list == AgendaList.INFORMATION.value else ""
             board = " ◀ tavlen" if item_id == view.current_item_id else ""
-            return f"{mark} {case.patient_name}{info}{board}"
+            return f"{mark} {escape_md(case.patient_name)}{info}{board}"
 
         follow_board()
         list_col, case_col = st.columns([1, 3], gap="large")
@@ -136,22 +137,22 @@ with case_tab:
             with db_session() as session:
                 detail = service.case_detail(session, selected)
             head, link = st.columns([4, 1], vertical_alignment="bottom")
-            head.subheader(f"{detail.patient_name} ({detail.cpr})")
+            head.subheader(f"{escape_md(detail.patient_name)} ({detail.cpr})")
             link.page_link(
                 "pages/patient.py", label="Patientens forløb", icon=":material/person:",
                 query_params={"id": detail.patient_id, USER_PARAM: user.initials},
             )
             st.caption(
-                f"{detail.facts} · {AGENDA_LIST[AgendaList(detail.list)]} · "
+                f"{escape_md(detail.facts)} · {AGENDA_LIST[AgendaList(detail.list)]} · "
                 f"{AGENDA_STATUS[AgendaStatus(detail.status)]}"
             )
             st.text(f"Anledning: {detail.reason_text}"
                     + (f"\nSpørgsmål: {detail.question}" if detail.question else ""))
             if detail.presentation:
-                with st.expander(f"Fremlæggelse ({detail.presented_by or 'mikroteamet'})",
-                                 icon=":material/article:"):
+                presenter = escape_md(detail.presented_by or "mikroteamet")
+                with st.expander(f"Fremlæggelse ({presenter})", icon=":material/article:"):
                     for field_label, value in detail.presentation:
-                        st.markdown(f"**{field_label}**")
+                        st.markdown(f"**{escape_md(field_label)}**")
                         st.text(value)
 
             if detail.signed_off:

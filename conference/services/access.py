@@ -14,7 +14,7 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import Engine, or_, select
+from sqlalchemy import Engine, insert, or_, select
 from sqlalchemy.orm import Session
 
 from conference.permissions import Action, decide, denial_message
@@ -139,11 +139,11 @@ def log_access(
     """Who saw which patient in which view. List views give `count` and no ids."""
     now = utcnow()
     ids = list(dict.fromkeys(patient_ids))
-    if not ids:
-        session.add(AccessLog(at=now, staff_id=actor.id, view=view, patient_count=count))
-    for patient_id in ids:
-        session.add(AccessLog(at=now, staff_id=actor.id, view=view, patient_id=patient_id))
-    session.flush()
+    rows = [{"patient_id": patient_id} for patient_id in ids] or [{"patient_count": count}]
+    # one bulk INSERT however many patients the view shows (no statement per patient)
+    session.execute(
+        insert(AccessLog).values(at=now, staff_id=actor.id, view=view), rows
+    )
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ from conference.services.groups import HoldkonferenceGroup, holdkonference
 from conference.services.settings import get_setting
 from conference.services.staff import StaffOption
 from conference.ui import pro_view, projection_style
+from conference.ui.text import escape_md
 from db.models import ActionStatus, AgendaList, AgendaStatus, utcnow
 
 Act = Callable[..., None]
@@ -138,7 +139,8 @@ def group_part(groups: list[HoldkonferenceGroup]) -> None:
                 f" · behandlere: {', '.join(group.therapists) or 'ikke angivet'}"
             )
             for flag in group.flags:
-                st.caption(f"{flag.patient_name or 'Hele holdet'} – meldt af {flag.created_by}")
+                st.caption(f"{escape_md(flag.patient_name or 'Hele holdet')} – meldt af "
+                           f"{escape_md(flag.created_by)}")
                 st.text(flag.note)
     if quiet:
         st.caption(f"{len(quiet)} hold uden meldte patienter:")
@@ -166,7 +168,7 @@ def leader_board(
     if view.unready:
         st.warning(
             f"{len(view.unready)} sag(er) til drøftelse er ikke markeret klar af mikroteamet: "
-            + ", ".join(c.name for c in view.unready)
+            + escape_md(", ".join(c.name for c in view.unready))
         )
     agenda_tab, attendance_tab = st.tabs(["Dagsorden", "Fremmøde"])
     with agenda_tab:
@@ -180,7 +182,7 @@ def leader_board(
             with st.container(border=True):
                 st.markdown(f"**{len(pending)} forslag er ikke på dagsordenen endnu**")
                 for proposal in pending[:30]:
-                    st.caption(proposal.reason_text)
+                    st.caption(escape_md(proposal.reason_text))
                 st.button("Sæt forslagene på dagsordenen", type="primary", key="add_proposals",
                           on_click=act, args=(agenda.add_proposals, view.conference_id))
         st.markdown("**Til drøftelse**")
@@ -322,7 +324,7 @@ def projection(
             st.header("3. Faglig udvikling")
             st.text(view.development_topic or "Emne ikke angivet")
             if view.staff_exercise:
-                st.subheader(view.staff_exercise)
+                st.subheader(escape_md(view.staff_exercise))
             return
         st.header("1. Holdkonference")
         group_part(groups)
@@ -330,7 +332,8 @@ def projection(
     position = next((i for i, c in enumerate(discussion, 1) if c.item_id == sheet.item_id), None)
     case = view.current
     title = rules.display_name(sheet.first_name, sheet.last_name, mode)
-    st.header(f"Sag {position or '–'} af {len(discussion)}: {title}, {sheet.age} år")
+    st.header(f"Sag {position or '–'} af {len(discussion)}: {escape_md(title)}, "
+              f"{sheet.age} år")
     if case is not None:
         st.text(case.reason_text or REASON_TEXTS.get(case.reason, case.reason))
         if case.question:
@@ -341,7 +344,7 @@ def projection(
         if not sheet.fields:
             st.warning("Sagen er ikke forberedt fra skabelonen.")
         for label, text in sheet.fields:
-            st.subheader(label)
+            st.subheader(escape_md(label))
             st.text(text or "– ikke udfyldt –")
     with right:
         st.subheader("PRO")
@@ -349,10 +352,11 @@ def projection(
         if sheet.group_notes:
             st.subheader("Holdbehandlernes noter")
             for note in sheet.group_notes:
-                st.caption(f"{note.context} – {note.author}, {date_short(note.written)}")
+                st.caption(f"{escape_md(note.context)} – {escape_md(note.author)}, "
+                           f"{date_short(note.written)}")
                 st.text(note.text)
         if sheet.team_notes:
             st.subheader("Teamnoter")
             for note in sheet.team_notes:
-                st.caption(f"{note.author}, {date_short(note.written)}")
+                st.caption(f"{escape_md(note.author)}, {date_short(note.written)}")
                 st.text(note.text)

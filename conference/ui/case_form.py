@@ -1,8 +1,9 @@
 """The case presentation form with autosave, conflict handling and "Klar til konference".
 
 Drafts never get lost:
-- every field saves itself to the database when its text is committed (leaving the field or
-  Ctrl+Enter): an ``on_change`` callback calls conference.services.cases.save_draft;
+- every field saves itself to the database while it is typed (conference.ui.live_text reports
+  the text 1.5 s after the last keystroke, and at once when the field is left): an
+  ``on_change`` callback calls conference.services.cases.save_draft;
 - the form is a fragment that reruns every AUTOSAVE_SECONDS: it saves anything committed but
   not yet saved (e.g. after a failed save), notices other people's saves, and refreshes
   "Gemt kl. HH:MM" and the readiness;
@@ -14,8 +15,8 @@ conflict; the page shows both texts and the person chooses. Other people's chang
 this person has not touched are only pulled in when asked ("Vis de nyeste tekster"), so text
 being typed is never replaced under the typist's hands.
 
-Streamlit sends a text area's content when it is committed, not while typing: text typed into a
-field and not yet committed lives only in the browser until then.
+Only the last moment of typing (under 1.5 s; at most 5 s while typing on) lives in the browser
+alone, and the field sends that too when the page is left.
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ from conference.services.errors import ServiceError
 from conference.services.staff import get_staff
 from conference.template import CaseState, TemplateField
 from conference.ui.context import clear_caches, db_session
+from conference.ui.live_text import live_text_area
 from conference.ui.text import escape_md
 
 AUTOSAVE_SECONDS = 10
@@ -236,7 +238,7 @@ def readiness_line(info: ReadyInfo) -> str:
 def _saved_line(info: ReadyInfo, me: str) -> str:
     """'Gemt kl. 14:05' (by this person) or 'Gemt kl. 14:05 af X': the latest save (markdown)."""
     if info.updated_at is None:
-        return "Intet gemt endnu. Teksten gemmes, når du forlader feltet."
+        return "Intet gemt endnu. Teksten gemmes, mens du skriver."
     who = "" if info.updated_by in (None, me) else f" af {escape_md(info.updated_by)}"
     return f"Gemt kl. {local_clock(info.updated_at)}{who}"
 
@@ -270,7 +272,7 @@ def _field(view: CaseView, state: FormState, spec: TemplateField) -> None:
         st.caption("Udfyldt af systemet ud fra patientens data og holdt opdateret.")
         with st.container(border=True):
             st.text(view.system.get(spec.key, ""))
-        st.text_area(
+        live_text_area(
             f"{spec.label}: mikroteamets tilføjelse",
             key=widget_key(item_id, spec.key),
             help=spec.help or None,
@@ -281,7 +283,7 @@ def _field(view: CaseView, state: FormState, spec: TemplateField) -> None:
             disabled=not view.editable,
         )
     else:
-        st.text_area(
+        live_text_area(
             label,
             key=widget_key(item_id, spec.key),
             help=spec.help or None,
@@ -310,8 +312,8 @@ def case_form(view: CaseView, me: str) -> None:
     top_left, top_right = st.columns([3, 2], vertical_alignment="center")
     top_left.markdown(f"**{readiness_line(info)}**")
     top_right.caption(_saved_line(info, me), help=(
-        "Teksten gemmes i databasen, når du forlader et felt eller trykker Ctrl+Enter, og "
-        f"formularen ser efter ændringer hvert {AUTOSAVE_SECONDS}. sekund."
+        "Teksten gemmes i databasen, mens du skriver (lidt efter sidste tastetryk) og når du "
+        f"forlader feltet, og formularen ser efter ændringer hvert {AUTOSAVE_SECONDS}. sekund."
     ))
     if view.template.version_no < view.newest_template:
         st.caption(

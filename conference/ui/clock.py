@@ -7,6 +7,7 @@ import streamlit as st
 from conference import agenda as rules
 from conference.services.agenda import clock_state
 from conference.ui.context import db_session
+from conference.ui.text import escape_md
 from db.models import utcnow
 
 
@@ -34,7 +35,7 @@ def clocks(conference_id: int, default_budget: int) -> None:
         left.metric("Mødet", value, rest, delta_color="inverse" if meeting.over else "off")
     if state.case_name:
         value, rest = _texts(case)
-        right.metric(f"Aktuel sag: {state.case_name}", value, rest,
+        right.metric(f"Aktuel sag: {escape_md(state.case_name)}", value, rest,
                      delta_color="inverse" if case.over else "off")
     else:
         right.metric("Aktuel sag", "–")

@@ -1,11 +1,12 @@
 """The referent's form for one case: history sketch, decision, free text, saved as typed.
 
-Drafts never get lost: each field saves itself to the database when its text is committed
-(leaving the field, Ctrl+Enter) or, for the decision, when it is clicked; a reload reads the
-texts back from the database. The form remembers the conclusion version its texts started from;
-if someone else saved in between, the service refuses (Conflict) and both versions are shown
-side by side for the referent to choose. After sign-off the form is read-only and a change is
-an amendment with a reason (the original is kept).
+Drafts never get lost: each text field saves itself to the database while it is typed
+(conference.ui.live_text: 1.5 s after the last keystroke, and at once when the field is left) or,
+for the decision, when it is clicked; a reload reads the texts back from the database. The form
+remembers the conclusion version its texts started from; if someone else saved in between, the
+service refuses (Conflict) and both versions are shown side by side for the referent to choose.
+After sign-off the form is read-only and a change is an amendment with a reason (the original is
+kept).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from conference.services import actions
 from conference.services import minutes as service
 from conference.ui import followup
 from conference.ui.context import db_session
+from conference.ui.live_text import live_text_area
 
 FIELDS = ("history_sketch", "decision", "decision_text")
 
@@ -125,7 +127,7 @@ def conflict_box(item_id: int) -> None:
 
 
 def editor(detail: service.CaseDetail) -> None:
-    """The three fields; each commit saves (Tab or a click elsewhere is enough)."""
+    """The three fields; each saves as it is typed or clicked."""
     item_id = detail.item_id
     load(detail)
     st.pills(
@@ -137,7 +139,7 @@ def editor(detail: service.CaseDetail) -> None:
         args=(item_id,),
         wrap=True,
     )
-    st.text_area(
+    live_text_area(
         "Uddybning af konklusionen",
         key=_key(item_id, "decision_text"),
         height=90,
@@ -145,7 +147,7 @@ def editor(detail: service.CaseDetail) -> None:
         on_change=save,
         args=(item_id,),
     )
-    st.text_area(
+    live_text_area(
         "Skitse af historik",
         key=_key(item_id, "history_sketch"),
         height=170,
@@ -157,7 +159,7 @@ def editor(detail: service.CaseDetail) -> None:
     saved_at = st.session_state.get(_key(item_id, "saved_at"))
     st.caption(
         f"Gemt kl. {local_clock(saved_at)}." if saved_at
-        else "Ikke gemt endnu: teksten gemmes, når du forlader feltet."
+        else "Ikke gemt endnu: teksten gemmes, mens du skriver."
     )
 
 

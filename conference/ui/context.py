@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from conference.services.access import PermissionDenied, log_access, log_denial
 from conference.services.settings import is_demo
 from conference.services.staff import StaffOption, get_staff, list_staff
+from conference.ui.db_guard import database_guard
 from db.migrate import upgrade
 from db.models import Staff
 from db.session import make_engine, session_scope
@@ -37,9 +38,10 @@ def db_session() -> Iterator[Session]:
     """A session for one script run: commits on success, rolls back on any error.
 
     A refused call (PermissionDenied) is logged in a transaction of its own, then re-raised
-    for the page to show its Danish message."""
+    for the page to show its Danish message. An unreachable database gives the Danish
+    message of conference.ui.db_guard and stops the run, keeping what the user typed."""
     try:
-        with session_scope(engine()) as session:
+        with database_guard(), session_scope(engine()) as session:
             yield session
     except PermissionDenied as denied:
         log_denial(engine(), denied)

@@ -200,7 +200,7 @@ def attendance_form(detail: groups.GroupDetail, day: dt.date, actor_id: int) -> 
             name_col, marks_col = st.columns([2, 3], vertical_alignment="center")
             name_col.text(row.name)
             marks_col.radio(
-                row.name,
+                escape_md(row.name),
                 [s.value for s in STATUSES],
                 index=[s.value for s in STATUSES].index(mark.status) if mark else 0,
                 format_func=lambda v: ATTENDANCE[AttendanceStatus(v)],
@@ -258,7 +258,7 @@ def _flag_card(flag: groups.FlagRow, actor_id: int | None) -> None:
     with st.container(border=True):
         st.markdown(f"**{escape_md(flag.patient_name) if flag.patient_name else 'Hele holdet'}**")
         st.text(flag.note)
-        st.caption(flag_byline(flag))
+        st.caption(escape_md(flag_byline(flag)))
         if actor_id is not None:
             st.button("Markér som behandlet", key=f"hold_flag_done_{flag.id}",
                       on_click=_handled, args=(flag.id, actor_id))

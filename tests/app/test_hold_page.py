@@ -13,6 +13,7 @@ from conference.hold_view import flags_text, group_title
 from conference.services import groups as svc
 from conference.services.patients import patient_detail
 from conference.services.staff import list_staff
+from conference.ui.text import escape_md
 from db.models import GroupTherapist, Staff
 from db.session import make_engine, session_scope
 
@@ -109,7 +110,7 @@ def test_choosing_a_group_shows_its_roster_attendance_and_keeps_it_in_the_url(
     by_label(app.selectbox, "Hold").set_value(group.summary.id).run()
     assert app.query_params["hold"] == str(group.summary.id)
     app = run_page(PAGE, hold=str(group.summary.id))  # a reload from the URL
-    assert app.header[0].value == group.summary.name
+    assert app.header[0].value == escape_md(group.summary.name)
     assert app.metric[0].value == f"{group.summary.enrolled} af {group.summary.capacity}"
     assert app.metric[2].value == (
         f"{group.summary.sessions_held} af {group.summary.sessions_total}"

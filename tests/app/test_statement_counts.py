@@ -1,29 +1,35 @@
 """Pages must not issue more SQL statements as the centre grows (no per-patient queries).
 
-Two demo centres of different size; every page is drawn on each and its statements counted.
+Two demo centres of different size, each in the meeting's state (the next conference's agenda
+filled, the meeting started, a case on the board); every view of every page in app.py's
+navigation (tests/bench/views.py: the one list the benchmark uses too) is drawn on each with
+every cache cleared, and its statements are counted: opening it (a new browser session's first
+run, which also logs who saw which patients) and a rerun.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import streamlit as st
-from sqlalchemy import select
 from streamlit.testing.v1 import AppTest
 
 from conference.ui import context
 from db.demo import build_demo
 from db.migrate import upgrade
-from db.models import Patient, PatientStatus
 from db.session import make_engine, session_scope
 from db.statements import count_statements
+from tests.bench import views as bench
 from tests.conftest import database_url, drop_database
 
 ROOT = Path(__file__).resolve().parents[2]
 SMALL, LARGE = 0.05, 0.3
+CEILING = 60  # a page needing more than this for one draw is doing per-row work somewhere
+VIEWS = bench.views()
 
 
 @pytest.fixture(scope="module")
@@ -36,6 +42,8 @@ def centres(tmp_path_factory) -> Iterator[dict[float, str]]:
         upgrade(engine)
         with session_scope(engine) as session:
             build_demo(session, scale=scale)
+        with session_scope(engine) as session:
+            bench.prepare_meeting(session, dt.date.today())
         engine.dispose()
         urls[scale] = url
     yield urls
@@ -43,33 +51,35 @@ def centres(tmp_path_factory) -> Iterator[dict[float, str]]:
         drop_database(url)
 
 
-def first_active_patient(url: str) -> str:
+def query_for(url: str, view: bench.View) -> dict[str, str]:
     engine = make_engine(url)
     with session_scope(engine) as session:
-        pid = session.scalar(
-            select(Patient.id).where(Patient.status == PatientStatus.ACTIVE).order_by(Patient.id)
-        )
+        params = view.params(session, dt.date.today())
     engine.dispose()
-    return str(pid)
+    return params
 
 
-def statements_to_draw(url: str, page: str, **query: str) -> int:
+def statements_to_draw(url: str, page: str, **query: str) -> tuple[int, int]:
+    """Statements of opening the page (a new session's first run: access logging included)
+    and of a rerun, both with every cache cleared."""
     previous = os.environ.get("DATABASE_URL")
     os.environ["DATABASE_URL"] = url
     context.engine.clear()
     st.cache_data.clear()
     try:
+        context.engine()  # the engine checks the migrations once per process: not the page's
         app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
         app.switch_page(page)
         for key, value in query.items():
             app.query_params[key] = value
-        app.run()  # warm-up: migrations check, cached staff list
+        with count_statements() as opening:
+            app.run()
         assert not app.exception, [e.message for e in app.exception]
         st.cache_data.clear()
-        with count_statements() as counter:
+        with count_statements() as rerun:
             app.run()
-        assert not app.exception
-        return counter.count
+        assert not app.exception, [e.message for e in app.exception]
+        return opening.count, rerun.count
     finally:
         context.engine.clear()
         st.cache_data.clear()
@@ -79,11 +89,26 @@ def statements_to_draw(url: str, page: str, **query: str) -> int:
             os.environ["DATABASE_URL"] = previous
 
 
-@pytest.mark.parametrize("page", ["pages/patienter.py", "pages/patient.py"])
-def test_statement_count_is_flat_as_the_centre_grows(centres, page):
+def test_the_view_list_covers_the_navigation():
+    """Every page of app.py is measured; every extra view and query names a page there."""
+    pages = bench.app_pages()
+    assert "pages/konference.py" in pages and "pages/patient.py" in pages
+    assert all((ROOT / page).is_file() for page in pages)
+    assert {v.page for v in VIEWS} == set(pages)
+    named = set(bench.QUERY) | {page for page, _, _ in bench.EXTRA_VIEWS}
+    assert named <= set(pages), named - set(pages)
+    assert len({v.name for v in VIEWS}) == len(VIEWS)
+
+
+@pytest.mark.parametrize("view", VIEWS, ids=[v.name for v in VIEWS])
+def test_statement_count_is_flat_as_the_centre_grows(centres, view):
     counts = {}
     for scale, url in centres.items():
-        query = {"id": first_active_patient(url)} if page == "pages/patient.py" else {}
-        counts[scale] = statements_to_draw(url, page, **query)
-    assert counts[LARGE] <= counts[SMALL], counts
-    assert counts[SMALL] < 40, counts
+        query = query_for(url, view)
+        if view.query is not None:
+            assert query, f"no representative data for {view.name} at scale {scale}"
+        counts[scale] = statements_to_draw(url, view.page, **query)
+    (open_small, rerun_small), (open_large, rerun_large) = counts[SMALL], counts[LARGE]
+    assert open_large <= open_small, f"opening the page (small, large): {counts}"
+    assert rerun_large <= rerun_small, f"a rerun (small, large): {counts}"
+    assert open_small < CEILING, counts

@@ -60,6 +60,7 @@ class Figures:
     cold_p95_ms: float = 0.0
     statements: int = 0
     warm_statements: int = 0
+    open_statements: int = 0  # the first run of a new browser session (what opening costs)
     peak_mb: float = 0.0
     sql: list[str] = field(default_factory=list)
 
@@ -119,10 +120,12 @@ def measure(app: AppTest, runs: int, warmup: int, what: str) -> Figures:
 
 
 def use_database(url: str) -> None:
-    """Point the app (DATABASE_URL, the cached engine, the cached reads) at `url`."""
+    """Point the app (DATABASE_URL, the cached engine, the cached reads) at `url`, and make
+    the engine (it checks the migrations once per process: not part of any page's figures)."""
     os.environ["DATABASE_URL"] = url
     context.engine.clear()
     st.cache_data.clear()
+    context.engine()
 
 
 def measure_view(view: View, centre: Centre, runs: int, warmup: int, today: dt.date) -> Figures:
@@ -130,11 +133,18 @@ def measure_view(view: View, centre: Centre, runs: int, warmup: int, today: dt.d
     with session_scope(engine) as session:
         params = view.params(session, today)
     engine.dispose()
-    app = AppTest.from_file(str(APP), default_timeout=120)
+    app = AppTest.from_file(str(APP), default_timeout=900)
     app.switch_page(view.page)
     for key, value in params.items():
         app.query_params[key] = value
-    return measure(app, runs, warmup, f"{view.name} at scale {centre.label}")
+    what = f"{view.name} at scale {centre.label}"
+    st.cache_data.clear()
+    with count_statements() as opening:  # a new session: what opening the page costs
+        app.run()
+    _check(app, what)
+    figures = measure(app, runs, warmup, what)
+    figures.open_statements = opening.count
+    return figures
 
 
 def measure_trivial(runs: int, warmup: int) -> Figures:
@@ -156,26 +166,28 @@ def table(
     head = (
         f"{'view':<22} {'s' + f'{low:g}' + ' ms':>9} {'s' + f'{high:g}' + ' ms':>9} "
         f"{'ratio':>6} {'×floor':>7} {'stmts s' + f'{low:g}':>10} {'stmts s' + f'{high:g}':>10} "
-        f"{'warm ms':>8} {'warm st':>8} {'p95 ms':>8} {'peak MB':>8}"
+        f"{'open st':>8} {'warm ms':>8} {'warm st':>8} {'p95 ms':>8} {'peak MB':>8}"
     )
     lines = [head, "-" * len(head)]
     for name, by_scale in rows:
         a, b = by_scale[low], by_scale[high]
         ratio = b.cold_ms / a.cold_ms if a.cold_ms else float("nan")
         floor_x = b.cold_ms / floor.cold_ms
+        grew = b.statements > a.statements or b.open_statements > a.open_statements
         marks = "".join([
             "!" if ratio > RATIO_TARGET else " ",
             "!" if floor_x > FLOOR_TARGET else " ",
-            "!" if b.statements > a.statements else " ",
+            "!" if grew else " ",
         ])
+        opened = f"{a.open_statements}/{b.open_statements}"
         lines.append(
             f"{name:<22} {_ms(a.cold_ms):>9} {_ms(b.cold_ms):>9} {ratio:>6.2f} {floor_x:>7.1f} "
-            f"{a.statements:>10} {b.statements:>10} {_ms(b.warm_ms):>8} {b.warm_statements:>8} "
-            f"{_ms(b.cold_p95_ms):>8} {b.peak_mb:>8.1f} {marks}"
+            f"{a.statements:>10} {b.statements:>10} {opened:>8} {_ms(b.warm_ms):>8} "
+            f"{b.warm_statements:>8} {_ms(b.cold_p95_ms):>8} {b.peak_mb:>8.1f} {marks}"
         )
     lines.append(
         f"{'trivial page (floor)':<22} {_ms(floor.cold_ms):>9} {_ms(floor.cold_ms):>9} "
-        f"{1:>6.2f} {1:>7.1f} {0:>10} {0:>10} {_ms(floor.warm_ms):>8} {0:>8} "
+        f"{1:>6.2f} {1:>7.1f} {0:>10} {0:>10} {'0/0':>8} {_ms(floor.warm_ms):>8} {0:>8} "
         f"{_ms(floor.cold_p95_ms):>8} {floor.peak_mb:>8.1f}"
     )
     return "\n".join(lines)
@@ -247,6 +259,9 @@ def main(argv: list[str] | None = None) -> int:
     print(table([(n, r) for n, r in results.items() if len(r) == len(scales)], floor, scales))
     for name, error in failed.items():
         print(f"{name:<22} FAILED: {error}")
+    print("columns: stmts = one rerun with the caches cleared; open st = the first run of a new "
+          "session (scale 1/10); warm = a rerun with the caches kept; p95 and peak MB at the last "
+          "scale")
     print("marks: ! ratio above 1.25 · ! above 5× the floor · ! more statements at the larger "
           "scale")
     print(f"Trivial page: {_ms(floor.cold_ms)} ms before the pages, "

@@ -112,8 +112,12 @@ def test_record_sign_off_download_and_follow_up(page: Page, app_server, demo_url
     wait_idle(page)
     expect(page.get_by_text("Underskrevet af").first).to_be_visible()
     page.get_by_role("tab", name="Referat og afslutning").click()
-    with page.expect_download() as download:
-        page.get_by_role("button", name="Hent referat som PDF").click()
+    wait_idle(page)
+    pdf_button = page.get_by_role("button", name="Hent referat som PDF")
+    expect(pdf_button).to_be_enabled()
+    # the PDF is made when asked for (on the server's event loop): allow for a loaded machine
+    with page.expect_download(timeout=90_000) as download:
+        pdf_button.click()
     pdf = SCREENSHOTS / f"e2e_referat_{DAY.isoformat()}.pdf"
     download.value.save_as(pdf)
     assert download.value.suggested_filename == f"referat-{DAY.isoformat()}.pdf"
