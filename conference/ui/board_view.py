@@ -22,10 +22,11 @@ from conference.services.groups import HoldkonferenceGroup, holdkonference
 from conference.services.settings import get_setting
 from conference.services.staff import StaffOption
 from conference.ui import pro_view, projection_style
+from conference.ui.form_keys import field_key, saved
 from conference.ui.text import escape_md
 from db.models import ActionStatus, AgendaList, AgendaStatus, utcnow
 
-Act = Callable[..., None]
+Act = Callable[..., bool]  # runs a service write; False when it was refused
 PARTS = {"hold": "Holdkonference", "patient": "Patientkonference", "faglig": "Faglig udvikling"}
 
 
@@ -239,19 +240,22 @@ def controls(view: agenda.Board, act: Act, locked: bool) -> None:
 
 
 def add_case_form(view: agenda.Board, act: Act, patients: list[tuple[int, str]]) -> None:
-    with st.expander("Tilføj patient manuelt"), st.form("add_case", clear_on_submit=True):
-        chosen = st.selectbox("Patient", patients, format_func=lambda p: p[1], index=None,
-                              placeholder="Søg på navn")
-        reason = st.text_input("Anledning (påkrævet)", max_chars=2000)
-        question = st.text_area("Spørgsmål til konferencen", max_chars=2000)
+    with st.expander("Tilføj patient manuelt"), st.form("add_case"):
+        names = dict(patients)
+        chosen = st.selectbox("Patient", list(names), format_func=names.get, index=None,
+                              placeholder="Søg på navn", key=field_key("add_case", "patient"))
+        reason = st.text_input("Anledning (påkrævet)", max_chars=2000,
+                               key=field_key("add_case", "reason"))
+        question = st.text_area("Spørgsmål til konferencen", max_chars=2000,
+                                key=field_key("add_case", "question"))
         which = st.radio("Liste", [AgendaList.DISCUSSION, AgendaList.INFORMATION],
                          format_func=lambda v: "Til drøftelse" if v == AgendaList.DISCUSSION
                          else "Til orientering", horizontal=True)
         if st.form_submit_button("Tilføj"):
             if chosen is None:
                 st.session_state["board_error"] = "Vælg en patient."
-            else:
-                act(agenda.add_case, view.conference_id, chosen[0], reason, question, which)
+            elif act(agenda.add_case, view.conference_id, chosen, reason, question, which):
+                saved("add_case")
             st.rerun()
 
 

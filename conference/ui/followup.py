@@ -20,6 +20,7 @@ from conference.services import minutes as minutes_service
 from conference.services.errors import ServiceError
 from conference.services.staff import StaffOption
 from conference.ui.context import acting_user, clear_caches, db_session, today
+from conference.ui.form_keys import field_key, saved
 from conference.ui.text import escape_md
 from db.models import ActionStatus
 
@@ -155,25 +156,26 @@ def add_step_form(
     """What, who, by when, and Enter: the quick form for a next step (free text allowed)."""
     names = dict(catalogue)
     labels = {o.value: o.label for o in owners}
-    with st.form(f"add_step_{item_id}", clear_on_submit=True, border=True):
+    form = f"add_step_{item_id}"
+    with st.form(form, border=True):
         what_col, who_col, due_col = st.columns([5, 4, 2], vertical_alignment="bottom")
         what = what_col.selectbox(
             "Hvad", list(names), index=None, format_func=lambda c: names.get(c, c),
             placeholder="Vælg indsats eller skriv en opgave", accept_new_options=True,
-            key=f"add_step_{item_id}_what",
+            key=field_key(form, "what"),
         )
         who = who_col.selectbox(
             "Hvem", list(labels), index=None, format_func=labels.get,
-            placeholder="Vælg ansvarlig", key=f"add_step_{item_id}_who",
+            placeholder="Vælg ansvarlig", key=field_key(form, "who"),
         )
         due = due_col.date_input(
-            "Frist", value=default_due, format="DD.MM.YYYY", key=f"add_step_{item_id}_due"
+            "Frist", value=default_due, format="DD.MM.YYYY", key=field_key(form, "due")
         )
         reason = None
         if amendment:
             reason = st.text_input(
                 "Begrundelse for tilføjelsen (konferencen er underskrevet)",
-                key=f"add_step_{item_id}_reason",
+                key=field_key(form, "reason"),
             )
         submitted = st.form_submit_button("Tilføj næste skridt", icon=":material/add:")
     if not submitted:
@@ -190,6 +192,7 @@ def add_step_form(
         amendment_reason=reason,
     )
     if result is not None:
+        saved(form)
         st.session_state[NOTICE_KEY] = f"Tilføjet: {result.description} (frist {date_short(due)})."
         st.rerun()
 

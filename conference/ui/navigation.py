@@ -8,32 +8,33 @@ import streamlit as st
 from conference.permissions import Action, decide
 from db.models import Staff
 
-# section -> (file, title, icon, url path, actions of which the role needs at least one)
+# section -> (file, title, icon, url path, actions of which the role needs at least one).
+# The url path is the file's name: Streamlit (and AppTest.switch_page) find a page by it.
 PAGES = {
     "Konference": [
-        ("pages/konference.py", "Konference", ":material/event_note:", "konference",
+        ("views/konference.py", "Konference", ":material/event_note:", "konference",
          (Action.VIEW_PATIENTS,)),
-        ("pages/forbered_sag.py", "Forbered sag", ":material/edit_note:", "forbered-sag",
+        ("views/forbered_sag.py", "Forbered sag", ":material/edit_note:", "forbered_sag",
          (Action.PREPARE_CASE, Action.PROPOSE_CASE)),
-        ("pages/referat.py", "Referat", ":material/edit_document:", "referat",
+        ("views/referat.py", "Referat", ":material/edit_document:", "referat",
          (Action.RECORD_MINUTES,)),
-        ("pages/opfoelgning.py", "Opfølgning", ":material/task_alt:", "opfoelgning",
+        ("views/opfoelgning.py", "Opfølgning", ":material/task_alt:", "opfoelgning",
          (Action.VIEW_PATIENTS,)),
     ],
     "Patienter": [
-        ("pages/patienter.py", "Patienter", ":material/groups:", "patienter",
+        ("views/patienter.py", "Patienter", ":material/groups:", "patienter",
          (Action.VIEW_PATIENTS,)),
-        ("pages/patient.py", "Patient", ":material/person:", "patient", (Action.VIEW_PATIENTS,)),
+        ("views/patient.py", "Patient", ":material/person:", "patient", (Action.VIEW_PATIENTS,)),
     ],
     "Hold": [
-        ("pages/hold.py", "Hold", ":material/diversity_3:", "hold", (Action.VIEW_PATIENTS,)),
+        ("views/hold.py", "Hold", ":material/diversity_3:", "hold", (Action.VIEW_PATIENTS,)),
     ],
     "Administration": [
-        ("pages/import_eksport.py", "Import og eksport", ":material/swap_vert:", "import-eksport",
+        ("views/import_eksport.py", "Import og eksport", ":material/swap_vert:", "import_eksport",
          (Action.IMPORT_DATA, Action.EXPORT_DATA)),
-        ("pages/skabelon.py", "Skabelon", ":material/article:", "skabelon",
+        ("views/skabelon.py", "Skabelon", ":material/article:", "skabelon",
          (Action.EDIT_TEMPLATE,)),
-        ("pages/adgangslog.py", "Adgangslog", ":material/policy:", "adgangslog",
+        ("views/adgangslog.py", "Adgangslog", ":material/policy:", "adgangslog",
          (Action.VIEW_ACCESS_LOG,)),
     ],
 }

@@ -10,6 +10,7 @@ from conference.services.cases import NoteView, add_team_note, edit_team_note
 from conference.services.errors import ServiceError
 from conference.services.staff import get_staff
 from conference.ui.context import clear_caches, db_session
+from conference.ui.form_keys import field_key, saved
 from conference.ui.text import escape_md
 
 NOTE_MAX = 4000
@@ -33,10 +34,13 @@ def _write(action, *args) -> bool:  # noqa: ANN001 - a service function
 
 def team_notes_section(patient_id: int, notes: list[NoteView], me_id: int) -> None:
     st.session_state["team_notes_actor_id"] = me_id
-    with st.form(f"team_note_new_{patient_id}", clear_on_submit=True):
+    form = f"team_note_new_{patient_id}"
+    with st.form(form):
         text = st.text_area("Ny teamnote", max_chars=NOTE_MAX, height=90,
-                            placeholder="Kort note til mikroteamet om patienten.")
+                            placeholder="Kort note til mikroteamet om patienten.",
+                            key=field_key(form, "text"))
         if st.form_submit_button("Gem note") and _write(add_team_note, patient_id, text):
+            saved(form)
             st.toast("Noten er gemt.")
             st.rerun()
     if not notes:

@@ -31,10 +31,10 @@ def staff_with(url: str, role: Role) -> Staff:
     ("roles", "sees", "not_sees"),
     [
         ({Role.LAESER}, {"patienter", "konference", "hold"},
-         {"referat", "forbered-sag", "import-eksport", "adgangslog", "skabelon"}),
-        ({Role.BEHANDLER}, {"forbered-sag", "hold"}, {"referat", "adgangslog"}),
-        ({Role.REFERENT}, {"referat", "opfoelgning"}, {"forbered-sag", "adgangslog"}),
-        ({Role.ADMIN}, {"adgangslog", "skabelon", "import-eksport", "referat"}, set()),
+         {"referat", "forbered_sag", "import_eksport", "adgangslog", "skabelon"}),
+        ({Role.BEHANDLER}, {"forbered_sag", "hold"}, {"referat", "adgangslog"}),
+        ({Role.REFERENT}, {"referat", "opfoelgning"}, {"forbered_sag", "adgangslog"}),
+        ({Role.ADMIN}, {"adgangslog", "skabelon", "import_eksport", "referat"}, set()),
     ],
 )
 def test_each_role_sees_its_pages(roles, sees, not_sees):
@@ -54,7 +54,7 @@ def test_opening_a_patient_is_logged_and_admin_finds_it_by_cpr(run_page, demo_ur
         )
         pid, cpr = patient.id, patient.cpr
     reader = staff_with(demo_url, Role.LAESER)
-    run_page("pages/patient.py", id=str(pid), som=reader.initials)
+    run_page("views/patient.py", id=str(pid), som=reader.initials)
     with session_scope(engine) as session:
         logged = session.scalars(
             select(AccessLog).where(AccessLog.patient_id == pid, AccessLog.view == "patient")
@@ -62,7 +62,7 @@ def test_opening_a_patient_is_logged_and_admin_finds_it_by_cpr(run_page, demo_ur
     assert any(row.staff_id == reader.id for row in logged)
 
     admin = staff_with(demo_url, Role.ADMIN)
-    app = run_page("pages/adgangslog.py", som=admin.initials)
+    app = run_page("views/adgangslog.py", som=admin.initials)
     app.text_input[0].set_value(cpr)
     next(b for b in app.button if b.label == "Søg").click().run()
     assert not app.exception

@@ -15,16 +15,16 @@ from conference.ui.db_guard import RETRY_KEY, UNREACHABLE_MESSAGE, is_unreachabl
 
 ROOT = Path(__file__).resolve().parents[2]
 PAGES = [
-    ("pages/patienter.py", {}),
-    ("pages/patient.py", {"id": "1"}),
-    ("pages/konference.py", {}),
-    ("pages/forbered_sag.py", {}),
-    ("pages/referat.py", {}),
-    ("pages/opfoelgning.py", {}),
-    ("pages/hold.py", {}),
-    ("pages/import_eksport.py", {}),
-    ("pages/skabelon.py", {}),
-    ("pages/adgangslog.py", {}),
+    ("views/patienter.py", {}),
+    ("views/patient.py", {"id": "1"}),
+    ("views/konference.py", {}),
+    ("views/forbered_sag.py", {}),
+    ("views/referat.py", {}),
+    ("views/opfoelgning.py", {}),
+    ("views/hold.py", {}),
+    ("views/import_eksport.py", {}),
+    ("views/skabelon.py", {}),
+    ("views/adgangslog.py", {}),
 ]
 TYPED_REASON = "Usikkerhed om behandlingsbehovet efter Afspænding – se PRO."
 TYPED_QUESTION = "Skal hun henvises til psykolog?"
@@ -85,7 +85,7 @@ def test_what_the_user_typed_is_kept_until_the_database_is_back(
 ) -> None:
     st.cache_data.clear()
     new_engine()
-    app = app_page("pages/forbered_sag.py").run()
+    app = app_page("views/forbered_sag.py").run()
     assert not app.exception, [e.message for e in app.exception]
     app.text_area(key="put_reason").set_value(TYPED_REASON)
     app.text_area(key="put_question").set_value(TYPED_QUESTION)

@@ -14,7 +14,7 @@ from conference.ui.case_form import widget_key
 from db.models import Patient, PatientStatus, ProResponse, Staff
 from db.session import make_engine, session_scope
 
-PAGE = "pages/forbered_sag.py"
+PAGE = "views/forbered_sag.py"
 _taken = itertools.count()
 
 
@@ -148,7 +148,7 @@ def test_two_people_on_the_same_field_see_both_texts_and_choose(run_page, fresh_
     assert field(open_case(run_page, fresh_case), fresh_case, "barrierer").value == "Søvn"
 
     doctor.button(key=f"case{fresh_case['id']}_keep_barrierer").click().run()
-    assert not doctor.warning
+    assert not doctor.main.warning, [w.value for w in doctor.main.warning]
     assert field(open_case(run_page, fresh_case), fresh_case, "barrierer").value == "Medicin"
 
 
@@ -226,7 +226,7 @@ def test_unknown_case_says_so(run_page, fresh_case):
 
 
 def test_template_page_shows_the_fields_and_refuses_an_unchanged_version(run_page, demo_url):
-    app = run_page("pages/skabelon.py", som=admin_initials(demo_url))
+    app = run_page("views/skabelon.py", som=admin_initials(demo_url))
     assert app.title[0].value == "Skabelon til fremlæggelse"
     assert app.caption[0].value.startswith("Version ")
     assert any(b.label == "Gem som ny version" for b in app.button)

@@ -17,7 +17,7 @@ from conference.ui.text import escape_md
 from db.models import GroupTherapist, Staff
 from db.session import make_engine, session_scope
 
-PAGE = "pages/hold.py"
+PAGE = "views/hold.py"
 
 
 @pytest.fixture
@@ -299,7 +299,7 @@ def test_handover_at_the_last_session_shows_on_the_patient_page(run_page, demo_u
     area.set_value("Valgte Mindfulness; søvn er et *tema* for kontaktsygeplejersken")
     click(app, "Gem overlevering")
     assert app.success[0].value.startswith("Overleveringen er gemt")
-    page = run_page("pages/patient.py", id=str(who.patient_id))
+    page = run_page("views/patient.py", id=str(who.patient_id))
     # shown as the therapist wrote it: markdown characters escaped, not acted on
     assert any(
         i.value.endswith("Valgte Mindfulness; søvn er et \\*tema\\* for kontaktsygeplejersken")

@@ -7,8 +7,10 @@ import datetime as dt
 import itertools
 
 import pytest
+from sqlalchemy import select
 
 from conference.services import agenda
+from db.models import Patient, PatientStatus
 from db.session import make_engine, session_scope
 
 _days = itertools.count(1)
@@ -35,7 +37,7 @@ def button(app, label: str):
 
 
 def create_with_agenda(run_page, day: str):
-    app = run_page("pages/konference.py", dato=day)
+    app = run_page("views/konference.py", dato=day)
     assert "ikke oprettet" in app.info[0].value
     button(app, "Opret konferencen").click().run()
     button(app, "Sæt forslagene på dagsordenen").click().run()
@@ -44,7 +46,7 @@ def create_with_agenda(run_page, day: str):
 
 
 def test_opens_on_the_next_conference_with_its_three_parts(run_page):
-    app = run_page("pages/konference.py")
+    app = run_page("views/konference.py")
     assert app.title[0].value.startswith("Tværfaglig konference ")
     headers = [h.value for h in app.subheader]
     assert any(h.startswith("1. Holdkonference") for h in headers)
@@ -105,7 +107,7 @@ def test_projection_shows_one_case_without_cpr(run_page, demo_url, free_day):
     button(app, "Næste ▶").click().run()
     view = board_of(demo_url, free_day)
     current = view.current
-    app = run_page("pages/konference.py", dato=free_day, visning="projektion")
+    app = run_page("views/konference.py", dato=free_day, visning="projektion")
     header = app.header[0].value
     assert header.startswith(f"Sag 1 af {len(view.discussion)}: {current.first_name}")
     everything = " ".join(
@@ -114,3 +116,37 @@ def test_projection_shows_one_case_without_cpr(run_page, demo_url, free_day):
     )
     assert current.cpr not in everything
     assert current.cpr[:6] not in everything
+
+
+def _not_on(url: str, on_board: set[int]) -> int:
+    """An active patient who is not on the board."""
+    engine = make_engine(url)
+    with session_scope(engine) as session:
+        found = session.scalars(
+            select(Patient.id).where(Patient.status == PatientStatus.ACTIVE,
+                                     Patient.id.not_in(on_board)).order_by(Patient.id)
+        ).first()
+    engine.dispose()
+    return found
+
+
+def test_a_refused_manual_case_keeps_what_was_typed_and_a_saved_one_empties_the_form(
+    run_page, demo_url, free_day
+):
+    app = create_with_agenda(run_page, free_day)
+    on_board = {c.patient_id for c in board_of(demo_url, free_day).discussion}
+    box = app.selectbox(key="add_case_r0_patient")
+    patient = _not_on(demo_url, on_board)
+    box.set_value(patient)
+    app.text_area(key="add_case_r0_question").input("Skal hun tilbydes CFT?")
+    button(app, "Tilføj").click().run()
+    assert app.error[0].value == "Skriv, hvorfor patienten skal på konferencen."
+    assert app.text_area(key="add_case_r0_question").value == "Skal hun tilbydes CFT?"
+    assert app.selectbox(key="add_case_r0_patient").value is not None
+
+    app.text_input(key="add_case_r0_reason").input("Uafklaret smertebillede")
+    button(app, "Tilføj").click().run()
+    assert not app.error, [e.value for e in app.error]
+    added = {c.patient_id for c in board_of(demo_url, free_day).discussion} - on_board
+    assert len(added) == 1, patient
+    assert app.text_area(key="add_case_r1_question").value == ""  # a fresh, empty form

@@ -43,7 +43,7 @@ def rows(app) -> list[str]:
 
 
 def test_shows_every_open_step_with_overdue_ones_marked(run_page, open_steps) -> None:
-    app = run_page("pages/opfoelgning.py", vis="alle")
+    app = run_page("views/opfoelgning.py", vis="alle")
     assert app.title[0].value == "Opfølgning"
     assert app.metric[0].value == str(len(open_steps)) and len(open_steps) > 5
     today = dt.date.today()
@@ -58,7 +58,7 @@ def test_shows_every_open_step_with_overdue_ones_marked(run_page, open_steps) ->
 def test_mine_shows_only_the_acting_users_steps(run_page, demo_url, open_steps) -> None:
     initials, staff_id, profession = staff_with_steps(demo_url, open_steps)
     mine = [s for s in open_steps if s.is_for(staff_id, profession)]
-    app = run_page("pages/opfoelgning.py", som=initials)
+    app = run_page("views/opfoelgning.py", som=initials)
     assert app.segmented_control(key="vis").value == "mine"
     assert app.metric[2].value == str(len(mine))
     assert len(rows(app)) == min(len(mine), 40)
@@ -66,7 +66,7 @@ def test_mine_shows_only_the_acting_users_steps(run_page, demo_url, open_steps) 
 
 def test_filters_by_patient_and_overdue(run_page, open_steps) -> None:
     target = open_steps[0]
-    app = run_page("pages/opfoelgning.py", vis="alle")
+    app = run_page("views/opfoelgning.py", vis="alle")
     app.text_input(key="patient").input(target.cpr.replace("-", "")).run()
     shown = rows(app)
     assert shown and len(shown) == sum(1 for s in open_steps if s.cpr == target.cpr)
@@ -77,7 +77,7 @@ def test_filters_by_patient_and_overdue(run_page, open_steps) -> None:
 
 def test_the_filters_come_back_from_the_address_after_a_reload(run_page, open_steps) -> None:
     target = open_steps[0]
-    app = run_page("pages/opfoelgning.py", vis="alle", patient=target.patient_name)
+    app = run_page("views/opfoelgning.py", vis="alle", patient=target.patient_name)
     assert app.text_input(key="patient").value == target.patient_name
     assert app.segmented_control(key="vis").value == "alle"
     assert len(rows(app)) == sum(1 for s in open_steps if s.patient_name == target.patient_name)
@@ -86,7 +86,7 @@ def test_the_filters_come_back_from_the_address_after_a_reload(run_page, open_st
 def test_booked_is_one_click_and_leaves_the_list_when_done(run_page, demo_url,
                                                            open_steps) -> None:
     step = next(s for s in open_steps if s.status == ActionStatus.OPEN.value)
-    app = run_page("pages/opfoelgning.py", vis="alle", patient=step.cpr)
+    app = run_page("views/opfoelgning.py", vis="alle", patient=step.cpr)
     control = app.segmented_control(key=f"action{step.id}_v{step.version}_status")
     control.set_value(ActionStatus.BOOKED.value).run()
     assert not app.exception and not app.error
@@ -105,7 +105,7 @@ def test_booked_is_one_click_and_leaves_the_list_when_done(run_page, demo_url,
 
 
 def test_meeting_numbers_over_time(run_page) -> None:
-    app = run_page("pages/opfoelgning.py")
+    app = run_page("views/opfoelgning.py")
     frame = app.tabs[1].dataframe[0].value
     assert {"Konference", "Drøftet", "Overført", "Minutter pr. sag", "Afsat pr. sag",
             "Udført til tiden"} <= set(frame.columns)
@@ -124,12 +124,12 @@ def last_held(url: str) -> str:
     return day.isoformat()
 
 
-@pytest.mark.parametrize("page", ["pages/opfoelgning.py", "pages/referat.py"])
+@pytest.mark.parametrize("page", ["views/opfoelgning.py", "views/referat.py"])
 def test_statement_count_is_flat_as_the_centre_grows(centres, page) -> None:
     """Opfølgning (both tabs) and the referent's screen on the last conference held."""
     counts = {}
     for scale, url in centres.items():
-        query = {"vis": "alle"} if page == "pages/opfoelgning.py" else {"dato": last_held(url)}
+        query = {"vis": "alle"} if page == "views/opfoelgning.py" else {"dato": last_held(url)}
         counts[scale] = statements_to_draw(url, page, **query)
     (open_small, rerun_small), (open_large, rerun_large) = counts[SMALL], counts[LARGE]
     assert open_large <= open_small < 50, counts

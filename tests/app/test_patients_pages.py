@@ -33,7 +33,7 @@ def table(app):
 
 def test_list_shows_every_active_patient_with_the_columns_clinicians_need(run_page, demo_patients):
     rows, discharged = demo_patients
-    app = run_page("pages/patienter.py")
+    app = run_page("views/patienter.py")
     frame = table(app)
     assert len(frame) == len(rows) > 20
     for column in ("Navn", "CPR", "Alder", "Forløbstrin", "PAL-læge", "Kontaktsygeplejerske",
@@ -48,7 +48,7 @@ def test_list_shows_every_active_patient_with_the_columns_clinicians_need(run_pa
 def test_search_by_name_and_by_cpr(run_page, demo_patients):
     rows, _ = demo_patients
     target = rows[len(rows) // 2]
-    app = run_page("pages/patienter.py")
+    app = run_page("views/patienter.py")
     app.text_input(key="search").set_value(target.name.split()[-1]).run()
     assert target.name in set(table(app)["Navn"])
     app.text_input(key="search").set_value(target.cpr.replace("-", "")).run()
@@ -62,7 +62,7 @@ def test_due_filter_shows_only_patients_due_with_their_reason(run_page, demo_pat
     rows, _ = demo_patients
     due = [r for r in rows if r.due or r.on_agenda]
     assert due, "the demo centre must have patients due at the next conference"
-    app = run_page("pages/patienter.py")
+    app = run_page("views/patienter.py")
     app.toggle(key="due_only").set_value(True).run()
     frame = table(app)
     assert set(frame["Navn"]) == {r.name for r in due}
@@ -73,7 +73,7 @@ def test_due_filter_shows_only_patients_due_with_their_reason(run_page, demo_pat
 
 def test_stage_filter(run_page, demo_patients):
     rows, _ = demo_patients
-    app = run_page("pages/patienter.py")
+    app = run_page("views/patienter.py")
     app.multiselect(key="stages").set_value(["Livet med smerter"]).run()
     frame = table(app)
     expected = {r.name for r in rows if r.stage.label == "Livet med smerter"}
@@ -84,7 +84,7 @@ def test_stage_filter(run_page, demo_patients):
 def test_patient_page_shows_course_attendance_and_pro(run_page, demo_patients):
     rows, _ = demo_patients
     target = next(r for r in rows if r.stage.label == "Anden opfølgning")
-    app = run_page("pages/patient.py", id=str(target.id))
+    app = run_page("views/patient.py", id=str(target.id))
     assert app.title[0].value == target.name
     assert target.cpr in app.caption[0].value
     shown = [m.value for m in app.markdown]
@@ -100,16 +100,16 @@ def test_patient_page_shows_course_attendance_and_pro(run_page, demo_patients):
 
 
 def test_patient_page_without_or_with_unknown_id_says_so(run_page):
-    app = run_page("pages/patient.py")
+    app = run_page("views/patient.py")
     assert "Vælg en patient" in app.info[0].value
-    app = run_page("pages/patient.py", id="999999")
+    app = run_page("views/patient.py", id="999999")
     assert app.error[0].value == "Patienten findes ikke."
 
 
 def test_raising_a_concern_makes_the_patient_due(run_page, demo_patients):
     rows, _ = demo_patients
     target = next(r for r in rows if not r.due and not r.on_agenda)
-    app = run_page("pages/patient.py", id=str(target.id))
+    app = run_page("views/patient.py", id=str(target.id))
     app.text_area[0].set_value("Patienten er i tvivl om at fortsætte")
     app.button[0].click().run()
     assert not app.exception
@@ -121,6 +121,6 @@ def test_raising_a_concern_makes_the_patient_due(run_page, demo_patients):
 
 def test_raising_an_empty_concern_is_refused_in_danish(run_page, demo_patients):
     rows, _ = demo_patients
-    app = run_page("pages/patient.py", id=str(rows[0].id))
+    app = run_page("views/patient.py", id=str(rows[0].id))
     app.button[0].click().run()
     assert app.error[0].value == "Skriv kort, hvad problemstillingen er."

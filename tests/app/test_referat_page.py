@@ -62,7 +62,7 @@ def in_db(url: str, call):  # noqa: ANN001, ANN201 - a function of a session
 
 
 def open_case(run_page, meeting, index: int = 0):
-    return run_page("pages/referat.py", dato=meeting["day"], sag=str(meeting["items"][index]))
+    return run_page("views/referat.py", dato=meeting["day"], sag=str(meeting["items"][index]))
 
 
 def button(app, label: str):
@@ -79,8 +79,8 @@ def test_recording_a_conclusion_with_two_steps_gives_the_record_note(run_page, m
     ).run()
     button(app, "Tilføj: Kognitiv funktionel terapi (CFT)").click().run()
     item = meeting["items"][0]
-    app.selectbox(key=f"add_step_{item}_what").set_value("medicinsamtale")
-    app.selectbox(key=f"add_step_{item}_who").set_value("rolle:pal_laege")
+    app.selectbox(key=f"add_step_{item}_r0_what").set_value("medicinsamtale")
+    app.selectbox(key=f"add_step_{item}_r0_who").set_value("rolle:pal_laege")
     button(app, "Tilføj næste skridt").click().run()
     assert not app.exception and not app.error
 
@@ -134,7 +134,7 @@ def test_a_save_over_someone_elses_newer_text_shows_both_and_lets_the_referent_c
     button(app, "Brug den gemte").click().run()
     assert app.text_area(key=f"ref{item}_history_sketch").value == "Mødelederens udgave"
     assert app.pills(key=f"ref{item}_decision").value == "medicin"
-    assert not app.warning
+    assert not app.main.warning, [w.value for w in app.main.warning]
 
 
 def test_the_page_opens_on_the_boards_case_and_says_when_the_board_moves(run_page, meeting,
@@ -146,7 +146,7 @@ def test_the_page_opens_on_the_boards_case_and_says_when_the_board_moves(run_pag
         return move
 
     in_db(demo_url, board_to(1))
-    app = run_page("pages/referat.py", dato=meeting["day"])
+    app = run_page("views/referat.py", dato=meeting["day"])
     assert app.subheader[0].value.startswith(meeting["names"][1])
     assert app.query_params["sag"] == str(meeting["items"][1])  # a reload stays there
 

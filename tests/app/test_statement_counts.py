@@ -92,7 +92,7 @@ def statements_to_draw(url: str, page: str, **query: str) -> tuple[int, int]:
 def test_the_view_list_covers_the_navigation():
     """Every page of app.py is measured; every extra view and query names a page there."""
     pages = bench.app_pages()
-    assert "pages/konference.py" in pages and "pages/patient.py" in pages
+    assert "views/konference.py" in pages and "views/patient.py" in pages
     assert all((ROOT / page).is_file() for page in pages)
     assert {v.page for v in VIEWS} == set(pages)
     named = set(bench.QUERY) | {page for page, _, _ in bench.EXTRA_VIEWS}

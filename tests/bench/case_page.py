@@ -47,7 +47,7 @@ def pick_case() -> tuple[int, str]:
 
 def draw(query: dict[str, str]) -> tuple[float, AppTest]:
     app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
-    app.switch_page("pages/forbered_sag.py")
+    app.switch_page("views/forbered_sag.py")
     for key, value in query.items():
         app.query_params[key] = value
     start = time.perf_counter()

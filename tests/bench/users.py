@@ -8,7 +8,7 @@ One `streamlit run` on a demo centre in the meeting's state; browser contexts in
   click until the next case is marked (as tests/bench/browser.py measures it);
 - the board projected (/konference?visning=projektion): it only watches (its timers rerun it);
 - the referent on /referat, writing the conclusion of the case on the board (saved as typed);
-- six microteam members, each on one of their cases on /forbered-sag?sag=…, writing in the
+- six microteam members, each on one of their cases on /forbered_sag?sag=…, writing in the
   case presentation (saved as typed), a few words every few seconds.
 
 First the leader alone (--clicks clicks), then the leader with the eight others (the same
@@ -84,7 +84,7 @@ def cast(url: str, today: dt.date) -> Cast:
             taken = {i for i, _ in members} | {boss.initials, referent.initials}
             if person.initials in taken or item_id in {c for _, c in members}:
                 continue
-            if "forbered-sag" in navigation.allowed_urls(person):
+            if "forbered_sag" in navigation.allowed_urls(person):
                 members.append((person.initials, item_id))
             if len(members) == MEMBERS:
                 break
@@ -213,7 +213,7 @@ async def scenario(
         others = [
             (watcher, f"{base}/konference?visning=projektion&som={who.leader}"),
             (typist, f"{base}/referat?som={who.referent}"),
-            *[(typist, f"{base}/forbered-sag?sag={item}&som={initials}")
+            *[(typist, f"{base}/forbered_sag?sag={item}&som={initials}")
               for initials, item in who.members],
         ]
         readies = [asyncio.Event() for _ in others]

@@ -1,7 +1,7 @@
 """The pages of the app's navigation and the views of them that the benchmark and the
 statement-count test draw: one list, in one place.
 
-The pages are read from the navigation itself (every "pages/….py" in conference/ui/navigation.py,
+The pages are read from the navigation itself (every "views/….py" in conference/ui/navigation.py,
 from which app.py builds the menu), so a page added there is measured and checked without
 touching this file. A page that needs something in its address gets
 it from QUERY (e.g. the patient page's ?id=); a page with a second screen worth measuring (a case,
@@ -48,7 +48,7 @@ def app_pages() -> list[str]:
     """Every page script of the app's navigation, in order.
 
     app.py draws the menu from conference.ui.navigation.PAGES (filtered by the user's roles);
-    every `pages/….py` named there is a page of the app, visible or not.
+    every `views/….py` named there is a page of the app, visible or not.
     """
     from conference.ui import navigation
 
@@ -56,7 +56,7 @@ def app_pages() -> list[str]:
     pages = [
         node.value for node in ast.walk(tree)
         if isinstance(node, ast.Constant) and isinstance(node.value, str)
-        and node.value.startswith("pages/") and node.value.endswith(".py")
+        and node.value.startswith("views/") and node.value.endswith(".py")
     ]
     return sorted(set(pages), key=pages.index)
 
@@ -135,13 +135,13 @@ def projection_query(session: Session, today: dt.date) -> dict[str, str]:  # noq
 
 
 # A page that needs something in its address to draw its main screen.
-QUERY: dict[str, Query] = {"pages/patient.py": patient_query}
+QUERY: dict[str, Query] = {"views/patient.py": patient_query}
 
 # A second screen of a page worth its own row: (page, label, query).
 EXTRA_VIEWS: list[tuple[str, str, Query]] = [
-    ("pages/konference.py", "projektion", projection_query),
-    ("pages/forbered_sag.py", "én sag", case_query),
-    ("pages/hold.py", "ét hold", group_query),
+    ("views/konference.py", "projektion", projection_query),
+    ("views/forbered_sag.py", "én sag", case_query),
+    ("views/hold.py", "ét hold", group_query),
 ]
 
 
@@ -153,7 +153,7 @@ class View:
 
     @property
     def name(self) -> str:
-        short = self.page.removeprefix("pages/").removesuffix(".py")
+        short = self.page.removeprefix("views/").removesuffix(".py")
         return f"{short} ({self.label})" if self.label else short
 
     def params(self, session: Session, today: dt.date) -> dict[str, str]:

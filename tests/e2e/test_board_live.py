@@ -66,7 +66,7 @@ def test_the_board_shows_a_case_marked_ready_elsewhere_within_5_s(
         nurse = nurse_ctx.new_page()
         nurse.goto(f"{app_server.url}/?som={case['nurse']}")
         wait_idle(nurse)
-        nurse.goto(f"{app_server.url}/forbered-sag?sag={case['id']}&som={case['nurse']}")
+        nurse.goto(f"{app_server.url}/forbered_sag?sag={case['id']}&som={case['nurse']}")
         wait_idle(nurse)
         nurse.get_by_role("button", name="Klar til konference").click()
         wait_idle(nurse)

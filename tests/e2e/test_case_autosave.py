@@ -46,7 +46,7 @@ def test_typed_text_survives_a_reload(page: Page, app_server, demo_url) -> None:
     # first request shows Streamlit's "Page not found" dialog. Open the app once first.
     page.goto(app_server.url)
     wait_idle(page)
-    page.goto(f"{app_server.url}/forbered-sag?som={nurse}&sag={case_id}")
+    page.goto(f"{app_server.url}/forbered_sag?som={nurse}&sag={case_id}")
     wait_idle(page)
     expect(page.get_by_role("heading", name=name)).to_be_visible()
     expect(page.get_by_text("Intet gemt endnu")).to_be_visible()

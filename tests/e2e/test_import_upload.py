@@ -61,7 +61,7 @@ def test_upload_preview_confirm_and_find_the_patients(page: Page, app_server, tm
 
 
 def test_download_the_pro_table_as_csv(page: Page, app_server) -> None:
-    page.goto(f"{app_server.url}/import-eksport")
+    page.goto(f"{app_server.url}/import_eksport")
     wait_idle(page)
     page.get_by_role("tab", name="Eksport").click()
     with page.expect_download() as download:

@@ -73,7 +73,7 @@ def conference_case(demo_url: str) -> dict:
 def test_case_text_is_saved_while_typing(page: Page, app_server, demo_url) -> None:
     case_id, name, nurse = a_new_case(demo_url)
     dialogs = open_app(page, app_server.url)
-    page.goto(f"{app_server.url}/forbered-sag?som={nurse}&sag={case_id}")
+    page.goto(f"{app_server.url}/forbered_sag?som={nurse}&sag={case_id}")
     wait_idle(page)
     expect(page.get_by_role("heading", name=name)).to_be_visible(timeout=SLOW)
     expect(page.get_by_text("Intet gemt endnu. Teksten gemmes, mens du skriver.")).to_be_visible()
@@ -140,7 +140,7 @@ def test_stored_html_is_shown_as_text(page: Page, app_server, demo_url,
     in_db(demo_url, store)
     dialogs = open_app(page, app_server.url)
 
-    page.goto(f"{app_server.url}/forbered-sag?som={nurse}&sag={case_id}")
+    page.goto(f"{app_server.url}/forbered_sag?som={nurse}&sag={case_id}")
     wait_idle(page)
     expect(page.get_by_role("textbox", name="3P *")).to_have_value(HOSTILE, timeout=SLOW)
     page.goto(f"{app_server.url}/referat?dato={conference_case['day'].isoformat()}")

@@ -113,7 +113,7 @@ def test_case_minutes_and_group_pages_show_the_payloads_as_text(
 ) -> None:
     server, stored = xss_app
     who = stored.staff_initials
-    open_page(page, server, f"forbered-sag?sag={stored.item_id}&som={who}", dialogs)
+    open_page(page, server, f"forbered_sag?sag={stored.item_id}&som={who}", dialogs)
     screenshot(page, "e2e_xss_case")
     expect(page.get_by_text("XssOverskrift <img src=x").first).to_be_visible()
     open_page(page, server, f"referat?dato={stored.conference_day.isoformat()}"

@@ -6,7 +6,7 @@ import subprocess
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-PAGES = ROOT / "pages"
+PAGES = ROOT / "views"
 SQL = re.compile(r"session\.(execute|scalars?|query)\(|(?<![\w.])select\(|(?<![\w.])text\(")
 STREAMLIT = re.compile(r"^\s*(import streamlit|from streamlit)", re.M)
 

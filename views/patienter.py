@@ -79,6 +79,6 @@ selection = st.dataframe(
 if selection.selection.rows:
     patient_id = int(frame.index[selection.selection.rows[0]])
     st.switch_page(
-        "pages/patient.py",
+        "views/patient.py",
         query_params={"id": patient_id, USER_PARAM: st.query_params.get(USER_PARAM, "")},
     )

@@ -139,7 +139,7 @@ with case_tab:
             head, link = st.columns([4, 1], vertical_alignment="bottom")
             head.subheader(f"{escape_md(detail.patient_name)} ({detail.cpr})")
             link.page_link(
-                "pages/patient.py", label="Patientens forløb", icon=":material/person:",
+                "views/patient.py", label="Patientens forløb", icon=":material/person:",
                 query_params={"id": detail.patient_id, USER_PARAM: user.initials},
             )
             st.caption(

@@ -67,7 +67,7 @@ if raw_id.isdigit():
         ("PAL-læge", patient.pal_laege or "Ikke angivet"),
         ("Kontaktsygeplejerske", patient.kontaktsygeplejerske or "Ikke angivet"),
     ])
-    st.page_link("pages/patient.py", label="Hele patientforløbet", icon=":material/person:",
+    st.page_link("views/patient.py", label="Hele patientforløbet", icon=":material/person:",
                  query_params={"id": patient.id, USER_PARAM: user.initials})
     # The open tab is in the URL too (?fane=PRO), and only the open tab is drawn.
     form_tab, pro_tab, notes_tab = st.tabs(

@@ -72,7 +72,7 @@ def import_section() -> None:
         message, imported = st.session_state.pop(FLASH)
         st.success(message)
         if imported:
-            st.page_link("pages/patienter.py", label="Se patienterne", icon=":material/groups:")
+            st.page_link("views/patienter.py", label="Se patienterne", icon=":material/groups:")
 
     kinds = list(KINDS)
     wanted = st.query_params.get(KIND_PARAM)

@@ -156,7 +156,7 @@ if roster_tab.open:
                                    format_func=names.get, placeholder="Vælg deltager")
             if patient is not None:
                 st.switch_page(
-                    "pages/patient.py",
+                    "views/patient.py",
                     query_params={"id": patient, USER_PARAM: params.get(USER_PARAM, "")},
                 )
 

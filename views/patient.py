@@ -19,6 +19,7 @@ from conference.services.audit import patient_history
 from conference.services.errors import ServiceError
 from conference.services.patients import patient_detail, raise_concern
 from conference.ui.context import acting_user, clear_caches, db_session, record_view, today
+from conference.ui.form_keys import field_key, saved
 from conference.ui.pro_view import pro_section
 from conference.ui.text import escape_md, facts
 
@@ -26,7 +27,7 @@ raw_id = st.query_params.get("id", "")
 if not raw_id.isdigit():
     st.title("Patient")
     st.info("Vælg en patient på listen for at se forløbet.")
-    st.page_link("pages/patienter.py", label="Til patientlisten", icon=":material/groups:")
+    st.page_link("views/patienter.py", label="Til patientlisten", icon=":material/groups:")
     st.stop()
 
 with db_session() as session:
@@ -37,10 +38,10 @@ with db_session() as session:
         history = patient_history(session, patient.id)
     except ServiceError as error:
         st.error(str(error))
-        st.page_link("pages/patienter.py", label="Til patientlisten", icon=":material/groups:")
+        st.page_link("views/patienter.py", label="Til patientlisten", icon=":material/groups:")
         st.stop()
 
-st.page_link("pages/patienter.py", label="Patientlisten", icon=":material/arrow_back:")
+st.page_link("views/patienter.py", label="Patientlisten", icon=":material/arrow_back:")
 st.title(escape_md(patient.name))
 st.caption(
     f"CPR {patient.cpr} · {patient.age} år · {SEX.get(patient.sex, patient.sex)} · "
@@ -159,10 +160,10 @@ with st.expander("Rejs en problemstilling til tværfaglig konference"):
         for concern in patient.open_concerns:
             st.caption(f"Rejst {date_short(concern.raised_on)} af {escape_md(concern.raised_by)}:")
             st.text(concern.note)
-    with st.form("concern", clear_on_submit=True):
+    with st.form("concern"):
         note = st.text_area(
             "Hvad er problemstillingen eller usikkerheden om behandlingsbehovet?",
-            max_chars=2000,
+            max_chars=2000, key=field_key("concern", "note"),
         )
         if st.form_submit_button("Rejs problemstilling"):
             try:
@@ -172,5 +173,6 @@ with st.expander("Rejs en problemstilling til tværfaglig konference"):
                 st.error(str(error))
             else:
                 clear_caches()
+                saved("concern")
                 st.toast("Problemstillingen er registreret; patienten er aktuel til konferencen.")
                 st.rerun()

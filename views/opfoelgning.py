@@ -104,7 +104,7 @@ with open_tab:
         with st.container(border=True):
             who, what, state = st.columns([3, 5, 5], vertical_alignment="center")
             who.page_link(
-                "pages/patient.py", label=escape_md(step.patient_name), icon=":material/person:",
+                "views/patient.py", label=escape_md(step.patient_name), icon=":material/person:",
                 query_params={"id": step.patient_id, USER_PARAM: user.initials},
             )
             who.caption(step.cpr)

@@ -26,15 +26,16 @@ DATE_PARAM = "dato"
 VIEW_PARAM = "visning"
 
 
-def act(action, *args) -> None:  # noqa: ANN001 - a service function and its arguments
+def act(action, *args) -> bool:  # noqa: ANN001 - a service function and its arguments
     """Run a service write as the acting user; keep its Danish message if it is refused."""
     try:
         with db_session() as session:
             action(session, acting_user(session), *args)
     except ServiceError as error:
         st.session_state["board_error"] = str(error)
-    else:
-        clear_caches()
+        return False
+    clear_caches()
+    return True
 
 
 with db_session() as session:
