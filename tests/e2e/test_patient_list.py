@@ -5,17 +5,20 @@ import re
 
 from playwright.sync_api import Page, expect
 
-from conference.services.patients import list_patients
+from conference.services.patients import list_patients, pro_points
 from db.session import make_engine, session_scope
 from tests.e2e.conftest import screenshot, wait_idle
 
 
 def a_patient_due(demo_url: str):
+    """A patient due at the conference who has answered questionnaires more than once."""
     engine = make_engine(demo_url)
     with session_scope(engine) as session:
         rows = list_patients(session, dt.date.today()).rows
+        due = [r for r in rows if r.due]
+        target = next((r for r in due if len(pro_points(session, r.id)) >= 2), due[0])
     engine.dispose()
-    return next(r for r in rows if r.due), len(rows)
+    return target, len(rows)
 
 
 def test_search_the_list_and_open_a_patient(page: Page, app_server, demo_url) -> None:
@@ -43,6 +46,12 @@ def test_search_the_list_and_open_a_patient(page: Page, app_server, demo_url) ->
     expect(page.get_by_text("Aktuel til tværfaglig konference")).to_be_visible()
     expect(page.get_by_role("tab", name="Forløb")).to_be_visible()
     screenshot(page, "e2e_patient_page")
+
+    # the PRO tab: flags with words, the trend charts, the table
+    page.get_by_role("tab", name="PRO").click()
+    expect(page.get_by_text("Dialogstøtte, ikke beslutningsstøtte", exact=False)).to_be_visible()
+    expect(page.locator("[data-testid='stVegaLiteChart']:visible").first).to_be_visible()
+    screenshot(page, "e2e_patient_pro")
 
     # a reload returns to the same patient
     page.reload()
