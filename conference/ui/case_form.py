@@ -22,7 +22,7 @@ alone, and the field sends that too when the page is left.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import streamlit as st
 from sqlalchemy.exc import OperationalError
@@ -169,7 +169,12 @@ def _save(item_id: int, changes: dict[str, str]) -> None:
 def _on_change(item_id: int, key: str) -> None:
     state = _state(item_id)
     value = st.session_state.get(widget_key(item_id, key), "")
-    state.conflicts.pop(key, None)  # typing on after seeing both texts is the choice
+    conflict = state.conflicts.get(key)
+    if conflict is not None:
+        # The text is saved as it is typed, so typing on must not count as the choice: the box
+        # shows the text as it now is, and only a click on one of its buttons saves.
+        state.conflicts[key] = replace(conflict, mine=value)
+        return
     if value != state.base.get(key, ""):
         _save(item_id, {key: value})
 
@@ -249,7 +254,8 @@ def _conflict_box(item_id: int, state: FormState, key: str) -> None:
         st.warning(escape_md(
             f"{state.conflict_by or 'En anden'} gemte en anden tekst i »{conflict.label}« "
             f"kl. {local_clock(state.conflict_at)}, mens du skrev. Din tekst er ikke gemt. "
-            "Vælg, hvilken der skal gælde – eller ret feltet, så det rummer begge."
+            "Vælg, hvilken der skal gælde – eller ret feltet, så det rummer begge, og vælg "
+            "så »Behold min tekst«."
         ))
         mine_col, theirs_col = st.columns(2)
         with mine_col:

@@ -21,6 +21,7 @@ from conference.services import minutes as service
 from conference.ui import followup
 from conference.ui.context import db_session
 from conference.ui.live_text import live_text_area
+from conference.ui.text import escape_md
 
 FIELDS = ("history_sketch", "decision", "decision_text")
 
@@ -113,14 +114,14 @@ def conflict_box(item_id: int) -> None:
         return
     message, theirs, mine = found
     with st.container(border=True):
-        st.warning(message)
+        st.warning(escape_md(message))
         mine_col, theirs_col = st.columns(2)
         mine_col.markdown("**Din udgave (ikke gemt)**")
         mine_col.text(_version_text(mine))
         mine_col.button("Behold min udgave", key=_key(item_id, "keep"), on_click=_keep_mine,
                         args=(item_id,))
         who = theirs.get("by") or "en anden"
-        theirs_col.markdown(f"**Gemt af {who}** {theirs.get('at') or ''}")
+        theirs_col.markdown(f"**Gemt af {escape_md(who)}** {escape_md(theirs.get('at') or '')}")
         theirs_col.text(_version_text(theirs))
         theirs_col.button("Brug den gemte", key=_key(item_id, "theirs"), on_click=_take_theirs,
                           args=(item_id,))

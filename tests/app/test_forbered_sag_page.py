@@ -247,3 +247,19 @@ def admin_initials(url: str) -> str:
         )
     engine.dispose()
     return initials
+
+
+def test_typing_on_during_a_conflict_saves_nothing_until_the_person_chooses(run_page, fresh_case):
+    """Text is saved as it is typed: typing on must not count as choosing one's own text."""
+    nurse = open_case(run_page, fresh_case)
+    doctor = open_case(run_page, fresh_case, who=fresh_case["pal"])
+    field(nurse, fresh_case, "barrierer").set_value("Søvn").run()
+    field(doctor, fresh_case, "barrierer").set_value("Medicin").run()
+    assert "gemte en anden tekst" in doctor.main.warning[0].value
+    field(doctor, fresh_case, "barrierer").set_value("Medicin og søvn").run()
+    assert "gemte en anden tekst" in doctor.main.warning[0].value  # still asks
+    assert "Medicin og søvn" in [t.value for t in doctor.text]  # the box shows the text as now
+    assert field(open_case(run_page, fresh_case), fresh_case, "barrierer").value == "Søvn"
+    doctor.button(key=f"case{fresh_case['id']}_keep_barrierer").click().run()
+    assert field(open_case(run_page, fresh_case), fresh_case, "barrierer").value == \
+        "Medicin og søvn"
