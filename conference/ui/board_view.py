@@ -111,7 +111,8 @@ def case_row(
                          args=(agenda.set_aside, case.item_id, AgendaStatus.REMOVED,
                                reason_text, case.version))
         minutes = buttons.number_input(
-            "Minutter", min_value=1, max_value=120, value=max(budget // 60, 1),
+            # a lone case may be planned for more than the 120 minutes one can set by hand
+            "Minutter", min_value=1, max_value=max(120, budget // 60), value=max(budget // 60, 1),
             key=f"budget{case.item_id}",
         )
         if minutes * 60 != budget:

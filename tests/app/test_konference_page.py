@@ -150,3 +150,18 @@ def test_a_refused_manual_case_keeps_what_was_typed_and_a_saved_one_empties_the_
     added = {c.patient_id for c in board_of(demo_url, free_day).discussion} - on_board
     assert len(added) == 1, patient
     assert app.text_area(key="add_case_r1_question").value == ""  # a fresh, empty form
+
+
+def test_a_lone_case_may_be_planned_for_more_than_two_hours(run_page, demo_url, free_day):
+    app = run_page("views/konference.py", dato=free_day)
+    button(app, "Opret konferencen").click().run()
+    engine = make_engine(demo_url)
+    with session_scope(engine) as session:  # a three-hour meeting, with one case in it
+        agenda.find_conference(session, dt.date.fromisoformat(free_day)).duration_minutes = 180
+    engine.dispose()
+    app.selectbox(key="add_case_r0_patient").set_value(_not_on(demo_url, set()))
+    app.text_input(key="add_case_r0_reason").input("Uafklaret smertebillede")
+    button(app, "Tilføj").click().run()
+    assert not app.exception, [e.message for e in app.exception]
+    (case,) = board_of(demo_url, free_day).discussion
+    assert app.number_input(key=f"budget{case.item_id}").value > 120
