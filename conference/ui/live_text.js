@@ -11,17 +11,64 @@
 //
 // The text is sent with setStateValue("typed", {text, stamp}) 1.5 s after the last keystroke,
 // at the latest 5 s after the first unsent one, at once on blur and Ctrl/Cmd+Enter, and when the
-// page is being left or hidden (beforeunload: a reload right after typing keeps the text). Python echoes the text back in `data.value` with the same `data.rev`;
-// only a new `rev` (Python changed the text itself, e.g. "Brug den gemte tekst") replaces what is
-// in the box, so a rerun never moves the caret or eats what is being typed.
+// page is being left or hidden. Python echoes the text back in `data.value` with the same
+// `data.rev`; only a new `rev` (Python changed the text itself, e.g. "Brug den gemte tekst")
+// replaces what is in the box, so a rerun never moves the caret or eats what is being typed.
+//
+// A reload right after typing can drop the last report: the page's connection closes before the
+// server has run it. So text Python has not yet echoed back is also kept in the tab's
+// sessionStorage (this tab only, gone when it closes) with the text it was typed over. When the
+// box is drawn anew (after a reload) and Python still has that same text, the kept text goes
+// back in the box and is sent; if Python's text changed meanwhile (someone else saved), the kept
+// text is dropped rather than written over theirs. It is removed as soon as Python echoes it.
 
 const DEBOUNCE_MS = 1500;
 const MAX_WAIT_MS = 5000;
+
+const DRAFT_PREFIX = "konferencetavlen:unsent:";
+
+function draftStore() {
+  try {
+    return window.sessionStorage;
+  } catch {
+    return null; // storage blocked: the timer and leave-flush still save
+  }
+}
+
+function readDraft(draftKey) {
+  const store = draftStore();
+  if (!store || !draftKey) {
+    return null;
+  }
+  try {
+    const draft = JSON.parse(store.getItem(DRAFT_PREFIX + draftKey) ?? "null");
+    return draft && typeof draft.text === "string" && typeof draft.base === "string" ? draft : null;
+  } catch {
+    return null;
+  }
+}
+
+function writeDraft(draftKey, text, base) {
+  const store = draftStore();
+  if (!store || !draftKey) {
+    return;
+  }
+  try {
+    if (text === base) {
+      store.removeItem(DRAFT_PREFIX + draftKey);
+    } else {
+      store.setItem(DRAFT_PREFIX + draftKey, JSON.stringify({ text, base }));
+    }
+  } catch {
+    // full or blocked: the timer and leave-flush still save
+  }
+}
 
 function memoryOf(input) {
   if (!input.liveText) {
     input.liveText = {
       rev: null, sent: null, timer: null, firstPending: null, send: null, height: undefined,
+      confirmed: null, draftKey: null,
     };
   }
   return input.liveText;
@@ -156,6 +203,19 @@ export default function liveTextArea({ data, parentElement, setStateValue }) {
   }
   showCounter(counter, input, data.maxChars);
 
+  // Unsent text kept in the tab: drop it once Python has it or has another text than it was
+  // typed over; put it back (and send it) when the box is new and Python's text is unchanged.
+  const firstShow = memory.confirmed === null;
+  memory.confirmed = data.value ?? "";
+  memory.draftKey = data.draftKey || null;
+  const kept = readDraft(memory.draftKey);
+  if (kept && (kept.text === memory.confirmed || kept.base !== memory.confirmed)) {
+    writeDraft(memory.draftKey, memory.confirmed, memory.confirmed);
+  } else if (kept && firstShow && !input.disabled && input.value === memory.confirmed) {
+    input.value = kept.text;
+    showCounter(counter, input, data.maxChars);
+  }
+
   // Each report is a new state (the stamp), so typing back an earlier text still reaches Python.
   memory.send = (text) => setStateValue("typed", { text, stamp: `${Date.now()}-${Math.random()}` });
   if (input.value !== memory.sent && memory.timer === null) {
@@ -164,6 +224,7 @@ export default function liveTextArea({ data, parentElement, setStateValue }) {
 
   const onInput = () => {
     showCounter(counter, input, data.maxChars);
+    writeDraft(memory.draftKey, input.value, memory.confirmed);
     schedule(memory, input);
   };
   const onBlur = () => flush(memory, input);

@@ -4,7 +4,9 @@ Streamlit's own st.text_area sends its text only when the field is left or on Ct
 being typed is lost on a browser reload. `live_text_area` is a small st.components.v2 component
 (inline CSS and JS from live_text.{css,js} beside this file; no build step, nothing fetched)
 that reports its text 1.5 s after the last keystroke (at the latest every 5 s while typing), at
-once when the field is left or on Ctrl+Enter, and when the page is being left.
+once when the field is left or on Ctrl+Enter, and when the page is being left. Text not yet
+echoed back by Python is also kept in the tab's sessionStorage, so a reload that cut the last
+report off puts it back and sends it (unless the stored text changed meanwhile).
 
 For the caller it behaves like st.text_area: the text is in st.session_state[key] (a plain
 string the caller may set before drawing, as with a widget), and on_change(*args) is called
@@ -129,6 +131,7 @@ def live_text_area(
         "maxChars": max_chars,
         "height": _box_height(height),
         "disabled": disabled,
+        "draftKey": key,  # unsent text survives a reload in the tab's sessionStorage
     }
     _component()(
         key=_component_key(key),

@@ -9,7 +9,7 @@ import itertools
 import re
 
 import pytest
-from playwright.sync_api import Dialog, Locator, Page, expect
+from playwright.sync_api import Dialog, Locator, Page, WebSocketRoute, expect
 from sqlalchemy import select
 
 from conference.services import agenda, cases, minutes
@@ -95,6 +95,47 @@ def test_case_text_is_saved_while_typing(page: Page, app_server, demo_url) -> No
     goals.click()
     page.keyboard.type(GOAL_TEXT)
     page.reload()
+    wait_idle(page)
+    expect(page.get_by_role("textbox", name="Patientens mål og udbytte *")).to_have_value(
+        GOAL_TEXT, timeout=SLOW
+    )
+    assert not dialogs
+
+
+def test_text_whose_last_report_never_arrived_survives_a_reload(
+    page: Page, app_server, demo_url
+) -> None:
+    """The connection drops the field's reports (as a reload can, closing it before the server
+    runs them): after the reload the typed text is back in the box and then saved."""
+    case_id, name, nurse = a_new_case(demo_url)
+    lost = {"on": False}
+
+    def relay(socket: WebSocketRoute) -> None:
+        server = socket.connect_to_server()
+        socket.on_message(lambda message: None if lost["on"] else server.send(message))
+        server.on_message(socket.send)
+
+    page.route_web_socket(re.compile(r".*/_stcore/stream"), relay)
+    dialogs = open_app(page, app_server.url)
+    page.goto(f"{app_server.url}/forbered_sag?som={nurse}&sag={case_id}")
+    wait_idle(page)
+    expect(page.get_by_role("heading", name=name)).to_be_visible(timeout=SLOW)
+
+    goals = page.get_by_role("textbox", name="Patientens mål og udbytte *")
+    goals.click()
+    lost["on"] = True
+    page.keyboard.type(GOAL_TEXT)
+    goals.blur()  # the report goes out at once, and is lost
+    page.wait_for_timeout(500)
+    lost["on"] = False
+    page.reload()
+    wait_idle(page)
+    expect(page.get_by_role("textbox", name="Patientens mål og udbytte *")).to_have_value(
+        GOAL_TEXT, timeout=SLOW
+    )
+    expect(page.get_by_text(re.compile(r"Gemt kl\. \d\d:\d\d"))).to_be_visible(timeout=SLOW)
+
+    page.reload()  # and it reached the database, not only the tab
     wait_idle(page)
     expect(page.get_by_role("textbox", name="Patientens mål og udbytte *")).to_have_value(
         GOAL_TEXT, timeout=SLOW
