@@ -96,24 +96,31 @@ class PatientCourse:
     extra: dict[str, object] = field(default_factory=dict)
 
 
+def stage_rank(code: str, status: str) -> int | None:
+    """How far an event takes the patient on the standard course: 2 × the step's number, + 1
+    while it is under way (so the furthest step wins, and under way beats done on the same
+    step); None when the event sets no stage. The list of patients ranks in SQL with this."""
+    step = STEP_OF_CODE.get(code)
+    if step is None or status not in (DONE, IN_PROGRESS):
+        return None
+    return 2 * (STEP_ORDER[step] + 1) + (status == IN_PROGRESS)
+
+
+def stage_of_rank(rank: int | None) -> Stage:
+    """The stage of an active patient whose furthest event has `rank` (None: no step yet)."""
+    if rank is None:
+        return Stage(STAGE_REFERRED, 0)
+    order, in_progress = divmod(rank, 2)
+    _, label = STANDARD_STEPS[order - 1]
+    return Stage(label, order, in_progress=bool(in_progress))
+
+
 def stage(course: PatientCourse) -> Stage:
     """The furthest standard-course step the patient has reached (done or under way)."""
     if not course.active:
         return Stage(STAGE_DISCHARGED, len(STAGE_LABELS) - 1)
-    best: Stage | None = None
-    for event in course.events:
-        step = STEP_OF_CODE.get(event.code)
-        if step is None or event.status not in (DONE, IN_PROGRESS):
-            continue
-        order = STEP_ORDER[step] + 1
-        candidate = Stage(STEP_LABEL[step], order, in_progress=event.status == IN_PROGRESS)
-        if best is None or _rank(candidate) > _rank(best):
-            best = candidate
-    return best or Stage(STAGE_REFERRED, 0)
-
-
-def _rank(stage: Stage) -> tuple[int, bool]:
-    return stage.order, stage.in_progress
+    ranks = [stage_rank(e.code, e.status) for e in course.events]
+    return stage_of_rank(max((r for r in ranks if r is not None), default=None))
 
 
 def next_step(events: Iterable[Event], today: dt.date) -> Event | None:
@@ -144,6 +151,50 @@ FINDING_RULES: dict[str, str] = {
     "svaer_psykisk_belastning": "psykolog_foer",
     "socialfagligt_spoergsmaal": "visitation_socialraadgiver",
 }
+
+
+#: The intervention codes `due_reasons` looks for. An event with none of these codes and no
+#: finding cannot change its answer, so a course may leave such events out (read_by_due_rules).
+DUE_RULE_CODES: frozenset[str] = frozenset(
+    {
+        "anden_opfoelgning",
+        *FINDING_RULES.values(),
+        "visitation_fysioterapeut",
+        *STRESS_REDUCTION,
+        "cft",
+        "psykolog_efter",
+    }
+)
+
+
+def read_by_due_rules(event: Event) -> bool:
+    """True for the events `due_reasons` can look at: the rest may be left out of a course."""
+    return event.code in DUE_RULE_CODES or event.finding is not None
+
+
+def due_triggers(events: Iterable[Event]) -> list[Event]:
+    """The events that can make the patient due. Every reason of `due_reasons` but a concern
+    needs one of these dated after the patient was last presented and not after the conference
+    (`_after`): Anden opfølgning done, an event with a finding, and -- for a CFT slow responder
+    -- Afspænding/Mindfulness done. A patient with none in that window and no open concern
+    raised in it is not due, so the rules need to run for the others only (the service finds
+    them in SQL with the same conditions)."""
+    events = list(events)
+    slow = any(_slow_responder(e) for e in events)
+    return [
+        e for e in events
+        if (e.code == "anden_opfoelgning" and e.status == DONE)
+        or e.finding is not None
+        or (slow and e.code in STRESS_REDUCTION and e.status == DONE)
+    ]
+
+
+def _slow_responder(event: Event) -> bool:
+    return (
+        event.code == "visitation_fysioterapeut"
+        and event.finding == "cft_langsom_responder"
+        and event.status == DONE
+    )
 
 
 def _after(day: dt.date | None, since: dt.date | None, until: dt.date) -> bool:
@@ -180,10 +231,7 @@ def due_reasons(course: PatientCourse, conference_date: dt.date) -> list[DueReas
             add(finding)
 
     # 4.2.2: CFT slow responder, once Afspænding/Mindfulness is done and CFT is not yet set.
-    slow = any(
-        e.code == "visitation_fysioterapeut" and e.finding == "cft_langsom_responder"
-        for e in done
-    )
+    slow = any(_slow_responder(e) for e in done)
     stress_done = [e for e in done if e.code in STRESS_REDUCTION and e.date]
     has_cft = any(e.code == "cft" and e.status in (PLANNED, IN_PROGRESS, DONE) for e in events)
     if slow and stress_done and not has_cft:

@@ -19,7 +19,7 @@ from conference.services import audit
 from conference.services.access import authorize
 from conference.services.actions import OpenAction, open_actions_for_patients
 from conference.services.errors import InvalidInput, NotFound
-from conference.services.patients import courses
+from conference.services.patients import due_courses
 from conference.services.settings import conference_weekday, get_setting
 from db.models import (
     AgendaItem,
@@ -264,9 +264,8 @@ def pending_proposals(
     carried = rules.carry_over(
         _unfinished(session, conference.date, today or dt.date.today()), on
     )
-    active = select(Patient.id).where(Patient.status == PatientStatus.ACTIVE)
     due = rules.proposals(
-        courses(session, active, conference.date), conference.date,
+        due_courses(session, conference.date), conference.date,
         on | {p.patient_id for p in carried},
     )
     return carried + due

@@ -11,7 +11,7 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, select
+from sqlalchemy import String, and_, case, func, or_, select, type_coerce
 from sqlalchemy.orm import Session, aliased
 
 from conference import pathway
@@ -32,7 +32,9 @@ from db.models import (
     Conclusion,
     Conference,
     CourseEvent,
+    CourseStatus,
     Enrolment,
+    Finding,
     GroupSession,
     Intervention,
     Microteam,
@@ -75,35 +77,63 @@ def _active_patient_ids():  # noqa: ANN202 - a subquery
     return select(Patient.id).where(Patient.status == PatientStatus.ACTIVE)
 
 
-def _events_by_patient(session: Session, patient_ids) -> dict[int, list[pathway.Event]]:  # noqa: ANN001
+def _events_by_patient(
+    session: Session, patient_ids, where=None  # noqa: ANN001
+) -> dict[int, list[pathway.Event]]:
+    """The course events of `patient_ids` (a subquery or a list), optionally only those
+    matching `where`; plain column values, no ORM objects (enum columns read as their text)."""
     query = (
         select(
             CourseEvent.patient_id,
             Intervention.code,
             Intervention.name,
-            CourseEvent.status,
+            type_coerce(CourseEvent.status, String),
             CourseEvent.planned_date,
             CourseEvent.start_date,
             CourseEvent.end_date,
-            CourseEvent.finding,
+            type_coerce(CourseEvent.finding, String),
         )
         .join(Intervention, Intervention.id == CourseEvent.intervention_id)
         .where(CourseEvent.patient_id.in_(patient_ids))
     )
+    if where is not None:
+        query = query.where(where)
     events: dict[int, list[pathway.Event]] = defaultdict(list)
-    for pid, code, name, status, planned, start, end, finding in session.execute(query):
-        events[pid].append(
-            pathway.Event(
-                code,
-                name,
-                status.value,
-                planned,
-                start,
-                end,
-                finding.value if finding else None,
-            )
-        )
+    event = pathway.Event
+    for pid, *values in session.execute(query):
+        events[pid].append(event(*values))
     return events
+
+
+def _read_by_due_rules():  # noqa: ANN202 - a SQL condition
+    """SQL for pathway.read_by_due_rules: the only events the due rules can look at."""
+    return or_(
+        Intervention.code.in_(sorted(pathway.DUE_RULE_CODES)), CourseEvent.finding.is_not(None)
+    )
+
+
+def _stage_ranks(session: Session, patient_ids) -> dict[int, int]:  # noqa: ANN001
+    """Per patient the highest pathway.stage_rank of their events (none: no step reached),
+    ranked in SQL so that the many finished steps are never loaded: a step's rank done, + 1
+    while under way (pathway.stage_rank)."""
+    step_rank = {code: pathway.stage_rank(code, pathway.DONE) for code in pathway.STEP_OF_CODE}
+    under_way = {
+        pathway.stage_rank(code, pathway.IN_PROGRESS) - rank for code, rank in step_rank.items()
+    }
+    assert under_way == {1}, "pathway.stage_rank: under way must rank one above done"
+    rank = case(step_rank, value=Intervention.code) + case(
+        (CourseEvent.status == CourseStatus.IN_PROGRESS, 1), else_=0
+    )
+    query = (
+        select(CourseEvent.patient_id, func.max(rank))
+        .join(Intervention, Intervention.id == CourseEvent.intervention_id)
+        .where(
+            CourseEvent.patient_id.in_(patient_ids),
+            CourseEvent.status.in_([CourseStatus.DONE, CourseStatus.IN_PROGRESS]),
+        )
+        .group_by(CourseEvent.patient_id)
+    )
+    return {pid: rank for pid, rank in session.execute(query) if rank is not None}
 
 
 def _open_concerns(session: Session, patient_ids) -> dict[int, list[pathway.Concern]]:  # noqa: ANN001
@@ -118,9 +148,10 @@ def _open_concerns(session: Session, patient_ids) -> dict[int, list[pathway.Conc
     return concerns
 
 
-def _last_presented(session: Session, patient_ids, before: dt.date) -> dict[int, dt.date]:  # noqa: ANN001
-    query = (
-        select(AgendaItem.patient_id, func.max(Conference.date))
+def _last_presented_query(patient_ids, before: dt.date):  # noqa: ANN001, ANN202 - a query
+    """(patient id, day): when each patient was last discussed at a conference before `before`."""
+    return (
+        select(AgendaItem.patient_id, func.max(Conference.date).label("day"))
         .join(Conference, Conference.id == AgendaItem.conference_id)
         .where(
             AgendaItem.patient_id.in_(patient_ids),
@@ -129,7 +160,60 @@ def _last_presented(session: Session, patient_ids, before: dt.date) -> dict[int,
         )
         .group_by(AgendaItem.patient_id)
     )
-    return dict(session.execute(query).all())
+
+
+def _last_presented(session: Session, patient_ids, before: dt.date) -> dict[int, dt.date]:  # noqa: ANN001
+    return dict(session.execute(_last_presented_query(patient_ids, before)).all())
+
+
+def _may_be_due(patient_ids, conference_date: dt.date):  # noqa: ANN001, ANN202 - a subquery
+    """The patients among `patient_ids` (active ones) the course events can make due at
+    `conference_date`: those with an event of pathway.due_triggers dated after they were last
+    presented and not after the conference (pathway._after). Of everybody else, only an open
+    concern can make them due, and the rules need no events for that (pathway.due_triggers),
+    so events are loaded for these patients only."""
+    done = CourseEvent.status == CourseStatus.DONE
+    slow = aliased(CourseEvent)
+    slow_responders = (
+        select(slow.patient_id)
+        .join(Intervention, Intervention.id == slow.intervention_id)
+        .where(
+            Intervention.code == "visitation_fysioterapeut",
+            slow.finding == Finding.CFT_SLOW_RESPONDER,
+            slow.status == CourseStatus.DONE,
+        )
+    )
+    day = func.coalesce(CourseEvent.end_date, CourseEvent.start_date, CourseEvent.planned_date)
+    # After the last presentation (_last_presented): not presented on that day or later.
+    presented_since = (
+        select(AgendaItem.id)
+        .join(Conference, Conference.id == AgendaItem.conference_id)
+        .where(
+            AgendaItem.patient_id == CourseEvent.patient_id,
+            AgendaItem.status == AgendaStatus.DISCUSSED,
+            Conference.date < conference_date,
+            Conference.date >= day,
+        )
+        .exists()
+    )
+    return (
+        select(CourseEvent.patient_id)
+        .join(Intervention, Intervention.id == CourseEvent.intervention_id)
+        .where(
+            CourseEvent.patient_id.in_(patient_ids),
+            or_(
+                and_(Intervention.code == "anden_opfoelgning", done),
+                CourseEvent.finding.is_not(None),
+                and_(
+                    Intervention.code.in_(sorted(pathway.STRESS_REDUCTION)),
+                    done,
+                    CourseEvent.patient_id.in_(slow_responders),
+                ),
+            ),
+            day <= conference_date,
+            ~presented_since,
+        )
+    )
 
 
 def _on_agenda(session: Session, patient_ids, day: dt.date) -> set[int]:  # noqa: ANN001
@@ -171,41 +255,97 @@ def courses(
     }
 
 
+def due_courses(session: Session, conference_date: dt.date) -> dict[int, pathway.PatientCourse]:
+    """What the due rules need to decide which active patients are due at `conference_date`:
+    the courses of those with an open concern and of those the events may make due
+    (_may_be_due), with only the events the rules read (pathway.read_by_due_rules), and those
+    only for the latter. `pathway.due_reasons` gives the same answer on these as on the full
+    courses, and none for every active patient left out."""
+    active = _active_patient_ids()
+    events = _events_by_patient(
+        session, _may_be_due(active, conference_date), _read_by_due_rules()
+    )
+    concerns = _open_concerns(session, active)
+    last = _last_presented(session, active, conference_date)
+    return {
+        pid: pathway.PatientCourse(
+            active=True,
+            events=events.get(pid, []),
+            open_concerns=concerns.get(pid, []),
+            last_presented=last.get(pid),
+        )
+        for pid in set(events) | set(concerns)
+    }
+
+
 def list_patients(session: Session, today: dt.date) -> PatientList:
-    """Every active patient with stage, staff, next step and whether due at the next conference."""
+    """Every active patient with stage, staff, next step and whether due at the next conference.
+
+    Only what the list shows is read: the patients' columns (no ORM objects), the stage ranked
+    in SQL, and of the course events only the planned ones (the next step) and, of the patients
+    who may be due (_may_be_due), those the due rules read -- not the whole course history."""
     conference_date = next_conference_date(session, today)
     ids = _active_patient_ids()
     pal = aliased(Staff)
     nurse = aliased(Staff)
     patients = session.execute(
-        select(Patient, pal.name, nurse.name, Microteam.name)
+        select(
+            Patient.id,
+            Patient.first_name,
+            Patient.last_name,
+            Patient.cpr,
+            Patient.birth_date,
+            type_coerce(Patient.sex, String),
+            pal.name,
+            nurse.name,
+            Microteam.name,
+        )
         .outerjoin(pal, pal.id == Patient.pal_laege_id)
         .outerjoin(nurse, nurse.id == Patient.kontaktsygeplejerske_id)
         .outerjoin(Microteam, Microteam.id == Patient.microteam_id)
         .where(Patient.status == PatientStatus.ACTIVE)
-        .order_by(Patient.last_name, Patient.first_name)
+        .order_by(Patient.last_name, Patient.first_name, Patient.id)  # same names: a fixed order
     ).all()
-    facts = courses(session, ids, conference_date)
+    # The planned events (the next step), and what the due rules read of those who may be due.
+    events = _events_by_patient(
+        session,
+        ids,
+        or_(
+            CourseEvent.status == CourseStatus.PLANNED,
+            and_(
+                _read_by_due_rules(),
+                CourseEvent.patient_id.in_(_may_be_due(ids, conference_date)),
+            ),
+        ),
+    )
+    ranks = _stage_ranks(session, ids)
+    concerns = _open_concerns(session, ids)
+    last = _last_presented(session, ids, conference_date)
     agenda = _on_agenda(session, ids, conference_date)
     rows = []
-    for patient, pal_name, nurse_name, team in patients:
-        course = facts.get(patient.id) or pathway.PatientCourse(active=True)
+    for pid, first, last_name, cpr, birth_date, sex, pal_name, nurse_name, team in patients:
+        course = pathway.PatientCourse(
+            active=True,
+            events=events.get(pid, ()),
+            open_concerns=concerns.get(pid, ()),
+            last_presented=last.get(pid),
+        )
         upcoming = pathway.next_step(course.events, today)
         rows.append(
             PatientRow(
-                id=patient.id,
-                name=patient.full_name,
-                cpr=format_cpr(patient.cpr),
-                age=age_on(patient.birth_date, today),
-                sex=patient.sex.value,
+                id=pid,
+                name=f"{first} {last_name}",
+                cpr=format_cpr(cpr),
+                age=age_on(birth_date, today),
+                sex=sex,
                 microteam=team or "",
                 pal_laege=pal_name or "",
                 kontaktsygeplejerske=nurse_name or "",
-                stage=pathway.stage(course),
+                stage=pathway.stage_of_rank(ranks.get(pid)),
                 next_step=upcoming.name if upcoming else "",
                 next_step_date=upcoming.planned_date if upcoming else None,
                 due=tuple(pathway.due_reasons(course, conference_date)),
-                on_agenda=patient.id in agenda,
+                on_agenda=pid in agenda,
             )
         )
     return PatientList(conference_date, rows)
