@@ -20,7 +20,7 @@ from conference.ui.context import (
     staff_options,
     today,
 )
-from conference.ui.reads import patient_list, pending_proposals
+from conference.ui.reads import patient_choices, pending_proposals
 
 DATE_PARAM = "dato"
 VIEW_PARAM = "visning"
@@ -106,9 +106,8 @@ def live_board() -> None:
         board_view.projection(view, groups, sheet, act, mode)
         return
     pending = [] if view.signed_off else pending_proposals(conference_id, today())
-    patients = [(r.id, f"{r.name} ({r.cpr})") for r in patient_list(today()).rows]
     board_view.leader_board(
-        view, groups, pending, act, staff_options(), patients,
+        view, groups, pending, act, staff_options(), patient_choices(),
         can_lead=decide(roles, Action.MANAGE_AGENDA).allowed,
         can_record_attendance=decide(roles, Action.RECORD_ATTENDANCE).allowed,
     )

@@ -351,6 +351,17 @@ def list_patients(session: Session, today: dt.date) -> PatientList:
     return PatientList(conference_date, rows)
 
 
+def patient_choices(session: Session) -> list[tuple[int, str]]:
+    """Every active patient as (id, "Fornavn Efternavn (ddmmyy-xxxx)"), by name: for pickers,
+    which need no stage, course or due reasons."""
+    rows = session.execute(
+        select(Patient.id, Patient.first_name, Patient.last_name, Patient.cpr)
+        .where(Patient.status == PatientStatus.ACTIVE)
+        .order_by(Patient.last_name, Patient.first_name, Patient.id)
+    ).all()
+    return [(pid, f"{first} {last} ({format_cpr(cpr)})") for pid, first, last, cpr in rows]
+
+
 # --------------------------------------------------------------------------- one patient
 
 

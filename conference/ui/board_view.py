@@ -54,34 +54,41 @@ def _case_line(case: agenda.CaseEntry) -> str:
     return f"{case.name} · {case.microteam or 'intet mikroteam'} · " + ", ".join(marks)
 
 
+def _case_details(case: agenda.CaseEntry, plan: rules.TimePlan) -> str:
+    """Reason, question, time and earlier open actions as one markdown block (user text escaped)."""
+    reason = case.reason_text or REASON_TEXTS.get(case.reason, case.reason)
+    lines = [f"Anledning: {escape_md(reason)}"]
+    if case.question:
+        lines.append(f"Spørgsmål til konferencen: {escape_md(case.question)}")
+    budget = case.budget_seconds or plan.default_case_seconds
+    used = rules.case_clock(utcnow(), case.started_at, case.seconds_used, budget)
+    lines.append(
+        f"Tid: {rules.format_seconds(budget)} afsat"
+        + (f" · {rules.format_seconds(used.elapsed)} brugt" if used.elapsed else "")
+    )
+    for action in case.open_actions:
+        lines.append(
+            f"Åben opgave fra {date_short(action.conference_date)} "
+            f"({ACTION_STATUS[ActionStatus(action.status)].lower()}, frist "
+            f"{date_short(action.due_date)}): {escape_md(action.description)} "
+            f"({escape_md(action.owner)})"
+        )
+    return "  \n".join(lines)
+
+
 def case_row(
     view: agenda.Board, case: agenda.CaseEntry, index: int, act: Act, plan: rules.TimePlan,
     locked: bool,
 ) -> None:
+    """One case on the agenda: a few lines of text and the speaking-order buttons. What else the
+    leader may do to a case (other list, postpone, remove, time) is in one panel, `case_panel`,
+    so a long agenda does not carry a set of widgets per case."""
     current = case.item_id == view.current_item_id
     with st.container(border=True):
-        head, buttons = st.columns([5, 3], vertical_alignment="center")
-        prefix = "▶ " if current else f"{index}. "
-        head.markdown(f"**{prefix}**" + ("**Nu:** " if current else ""))
-        head.text(_case_line(case))
-        reason = case.reason_text or REASON_TEXTS.get(case.reason, case.reason)
-        head.caption("Anledning")
-        head.text(reason)
-        if case.question:
-            head.caption("Spørgsmål til konferencen")
-            head.text(case.question)
-        budget = case.budget_seconds or plan.default_case_seconds
-        used = rules.case_clock(utcnow(), case.started_at, case.seconds_used, budget)
-        head.caption(
-            f"Tid: {rules.format_seconds(budget)} afsat"
-            + (f" · {rules.format_seconds(used.elapsed)} brugt" if used.elapsed else "")
-        )
-        for action in case.open_actions:
-            head.caption(
-                f"Åben opgave fra {date_short(action.conference_date)}: "
-                f"{ACTION_STATUS[ActionStatus(action.status)]}, frist {date_short(action.due_date)}"
-            )
-            head.text(f"{action.description} ({action.owner})")
+        head, buttons = st.columns([6, 2], vertical_alignment="center")
+        prefix = "▶ Nu:" if current else f"{index}."
+        head.markdown(f"**{prefix}** {escape_md(_case_line(case))}")
+        head.caption(_case_details(case, plan))
         if locked:
             return
         up, down, show = buttons.columns(3)
@@ -92,32 +99,57 @@ def case_row(
         show.button("Vis", key=f"go{case.item_id}", type="primary" if not current else "secondary",
                     help="Gør sagen til den aktuelle", on_click=act,
                     args=(agenda.go_to, view.conference_id, case.item_id))
-        other = (
-            AgendaList.INFORMATION if case.list == AgendaList.DISCUSSION.value
-            else AgendaList.DISCUSSION
+
+
+def information_list(cases: list[agenda.CaseEntry]) -> None:
+    """The cases only listed (not discussed, not in the speaking order): a line each, in one
+    block; they are changed or moved to discussion through `case_panel`."""
+    st.markdown("\n".join(
+        f"- {escape_md(_case_line(c))}: "
+        + escape_md(c.reason_text or REASON_TEXTS.get(c.reason, c.reason))
+        for c in cases
+    ))
+
+
+def case_panel(view: agenda.Board, act: Act, plan: rules.TimePlan) -> None:
+    """Change one case: move it to the other list, set its time, postpone or remove it."""
+    cases = {c.item_id: c for c in (*view.discussion, *view.information)}
+    if not cases:
+        return
+    numbers = {c.item_id: f"{i}." for i, c in enumerate(view.discussion, start=1)}
+    numbers |= {c.item_id: "orientering:" for c in view.information}
+    with st.expander("Ændr en sag: liste, tid, udsæt eller fjern"):
+        chosen = st.selectbox(
+            "Sag", list(cases), format_func=lambda i: f"{numbers[i]} {cases[i].name}",
+            index=list(cases).index(view.current_item_id)
+            if view.current_item_id in cases else 0,
+            key="panel_case",
         )
-        buttons.button(
-            "Flyt til orientering" if other == AgendaList.INFORMATION else "Flyt til drøftelse",
-            key=f"list{case.item_id}", on_click=act,
-            args=(agenda.set_list, case.item_id, other, case.version),
+        case = cases[chosen]
+        budget = case.budget_seconds or plan.default_case_seconds
+        move, time, aside = st.columns([1, 1, 2], vertical_alignment="bottom")
+        to_information = case.list == AgendaList.DISCUSSION.value
+        move.button(
+            "Flyt til orientering" if to_information else "Flyt til drøftelse",
+            key=f"list{chosen}", on_click=act,
+            args=(agenda.set_list, chosen,
+                  AgendaList.INFORMATION if to_information else AgendaList.DISCUSSION,
+                  case.version),
         )
-        with buttons.popover("Udsæt / fjern"):
-            reason_text = st.text_input("Begrundelse", key=f"why{case.item_id}", max_chars=500)
-            left, right = st.columns(2)
-            left.button("Udsæt til næste gang", key=f"pp{case.item_id}", on_click=act,
-                        args=(agenda.set_aside, case.item_id, AgendaStatus.POSTPONED,
-                              reason_text, case.version))
-            right.button("Fjern fra dagsorden", key=f"rm{case.item_id}", on_click=act,
-                         args=(agenda.set_aside, case.item_id, AgendaStatus.REMOVED,
-                               reason_text, case.version))
-        minutes = buttons.number_input(
+        minutes = time.number_input(
             # a lone case may be planned for more than the 120 minutes one can set by hand
             "Minutter", min_value=1, max_value=max(120, budget // 60), value=max(budget // 60, 1),
-            key=f"budget{case.item_id}",
+            key=f"budget{chosen}",
         )
-        if minutes * 60 != budget:
-            buttons.button("Gem tid", key=f"setb{case.item_id}", on_click=act,
-                           args=(agenda.set_budget, case.item_id, int(minutes)))
+        time.button("Gem tid", key=f"setb{chosen}", disabled=minutes * 60 == budget,
+                    on_click=act, args=(agenda.set_budget, chosen, int(minutes)))
+        why = aside.text_input("Begrundelse (påkrævet for at udsætte eller fjerne)",
+                               key=f"why{chosen}", max_chars=500)
+        left, right = aside.columns(2)
+        left.button("Udsæt til næste gang", key=f"pp{chosen}", on_click=act,
+                    args=(agenda.set_aside, chosen, AgendaStatus.POSTPONED, why, case.version))
+        right.button("Fjern fra dagsorden", key=f"rm{chosen}", on_click=act,
+                     args=(agenda.set_aside, chosen, AgendaStatus.REMOVED, why, case.version))
 
 
 def plan_for(view: agenda.Board, groups: list[HoldkonferenceGroup]) -> rules.TimePlan:
@@ -187,6 +219,8 @@ def leader_board(
                     st.caption(escape_md(proposal.reason_text))
                 st.button("Sæt forslagene på dagsordenen", type="primary", key="add_proposals",
                           on_click=act, args=(agenda.add_proposals, view.conference_id))
+        if not locked:
+            case_panel(view, act, plan)
         st.markdown("**Til drøftelse**")
         if not discussion:
             st.caption("Ingen sager til drøftelse.")
@@ -195,8 +229,8 @@ def leader_board(
         st.markdown("**Til orientering** (registreres, drøftes ikke)")
         if not information:
             st.caption("Ingen sager til orientering.")
-        for index, case in enumerate(information, start=1):
-            case_row(view, case, index, act, plan, locked)
+        else:
+            information_list(information)
         if view.set_aside:
             with st.expander(f"Udsat eller fjernet ({len(view.set_aside)})"):
                 for case in view.set_aside:

@@ -9,6 +9,7 @@ import streamlit as st
 from conference.agenda import Proposal
 from conference.services.agenda import pending_proposals as _pending
 from conference.services.patients import PatientList, list_patients
+from conference.services.patients import patient_choices as _choices
 from conference.ui.context import db_session
 
 
@@ -16,6 +17,13 @@ from conference.ui.context import db_session
 def patient_list(today: dt.date) -> PatientList:
     with db_session() as session:
         return list_patients(session, today)
+
+
+@st.cache_data(ttl=60, show_spinner=False)
+def patient_choices() -> list[tuple[int, str]]:
+    """Active patients as (id, name with CPR), for pickers."""
+    with db_session() as session:
+        return _choices(session)
 
 
 @st.cache_data(ttl=60, show_spinner=False)

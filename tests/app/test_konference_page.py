@@ -165,3 +165,44 @@ def test_a_lone_case_may_be_planned_for_more_than_two_hours(run_page, demo_url, 
     assert not app.exception, [e.message for e in app.exception]
     (case,) = board_of(demo_url, free_day).discussion
     assert app.number_input(key=f"budget{case.item_id}").value > 120
+
+
+def test_the_leader_postpones_a_case_with_a_reason_and_it_can_be_restored(
+    run_page, demo_url, free_day
+):
+    app = create_with_agenda(run_page, free_day)
+    chosen = board_of(demo_url, free_day).discussion[2]
+    app.selectbox(key="panel_case").set_value(chosen.item_id).run()
+
+    button(app, "Udsæt til næste gang").click().run()  # no reason given: refused, kept
+    assert "begrundelse" in app.error[0].value.lower()
+    assert chosen.item_id in {c.item_id for c in board_of(demo_url, free_day).discussion}
+
+    app.text_input(key=f"why{chosen.item_id}").input("Afventer scanning").run()
+    button(app, "Udsæt til næste gang").click().run()
+    view = board_of(demo_url, free_day)
+    assert chosen.item_id not in {c.item_id for c in view.discussion}
+    (aside,) = [c for c in view.set_aside if c.item_id == chosen.item_id]
+    assert aside.status_reason == "Afventer scanning"
+    assert any("Afventer scanning" in t.value for t in app.text)
+
+    button(app, "Sæt tilbage på dagsordenen").click().run()
+    assert chosen.item_id in {c.item_id for c in board_of(demo_url, free_day).discussion}
+
+
+def test_the_leader_moves_a_case_to_the_information_list_and_sets_its_time(
+    run_page, demo_url, free_day
+):
+    app = create_with_agenda(run_page, free_day)
+    chosen = board_of(demo_url, free_day).discussion[1]
+    app.selectbox(key="panel_case").set_value(chosen.item_id).run()
+    app.number_input(key=f"budget{chosen.item_id}").set_value(17).run()
+    button(app, "Gem tid").click().run()
+    assert next(c for c in board_of(demo_url, free_day).discussion
+                if c.item_id == chosen.item_id).budget_seconds == 17 * 60
+
+    button(app, "Flyt til orientering").click().run()
+    view = board_of(demo_url, free_day)
+    assert chosen.item_id in {c.item_id for c in view.information}
+    assert chosen.item_id not in {c.item_id for c in view.discussion}
+    assert not app.exception

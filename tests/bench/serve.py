@@ -3,12 +3,6 @@ the browser-side benchmarks. The same flags as the browser tests (tests/e2e/conf
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-import tempfile
-import time
-import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -16,59 +10,17 @@ from pathlib import Path
 from playwright.sync_api import Browser, Page, sync_playwright
 
 from tests.bench.views import APP
-from tests.e2e.conftest import CHROMIUM_ARGS, chromium_path, free_port
+from tests.e2e.conftest import CHROMIUM_ARGS, chromium_path
+from tests.streamlit_server import StreamlitServer
 
 # In the page: the script has finished its run (fragments included).
 IDLE = "[data-testid='stApp'][data-test-script-state='notRunning']"
 TIMEOUT_MS = 600_000  # what does not draw in ten minutes is reported as not drawn
 
 
-class Server:
-    """`streamlit run <script>` on a free loopback port, stopped by stop()."""
-
-    def __init__(self, script: Path = APP, env: dict[str, str] | None = None) -> None:
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.log = Path(tempfile.gettempdir()) / f"kt-bench-streamlit-{self.port}.log"
-        self.process = subprocess.Popen(
-            [
-                sys.executable, "-m", "streamlit", "run", str(script),
-                "--server.headless", "true",
-                "--server.port", str(self.port),
-                "--server.address", "127.0.0.1",
-                "--browser.gatherUsageStats", "false",
-                "--server.fileWatcherType", "none",
-            ],
-            cwd=APP.parent,
-            env=os.environ | (env or {}),
-            stdout=self.log.open("w"),
-            stderr=subprocess.STDOUT,
-        )
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"streamlit exited: {self.log.read_text()[-2000:]}")
-            try:
-                with urllib.request.urlopen(f"{self.url}/_stcore/health", timeout=2) as resp:
-                    if resp.read().decode() == "ok":
-                        return
-            except OSError:
-                time.sleep(0.3)
-        self.stop()
-        raise RuntimeError("streamlit did not become healthy in time")
-
-    def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
-
-
 @contextmanager
-def server(script: Path = APP, env: dict[str, str] | None = None) -> Iterator[Server]:
-    running = Server(script, env)
+def server(script: Path = APP, env: dict[str, str] | None = None) -> Iterator[StreamlitServer]:
+    running = StreamlitServer(script, env)
     try:
         yield running
     finally:

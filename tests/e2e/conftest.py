@@ -5,11 +5,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,7 +12,9 @@ import pytest
 from playwright.sync_api import Browser, Locator, Page, expect, sync_playwright
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests import streamlit_server
+from tests.streamlit_server import APP, ROOT, free_port  # noqa: F401 - free_port for tests
+
 SCREENSHOTS = ROOT / "screenshots"
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -37,54 +34,12 @@ def chromium_path() -> str:
     return path
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+class StreamlitServer(streamlit_server.StreamlitServer):
+    """The app itself on a database (`streamlit run app.py`), its log in .pytest_cache."""
 
-
-class StreamlitServer:
     def __init__(self, database_url: str, env: dict[str, str] | None = None) -> None:
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.log = (ROOT / ".pytest_cache" / f"streamlit-{self.port}.log")
-        self.log.parent.mkdir(exist_ok=True)
-        environment = os.environ | {"DATABASE_URL": database_url} | (env or {})
-        self.process = subprocess.Popen(
-            [
-                sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"),
-                "--server.headless", "true",
-                "--server.port", str(self.port),
-                "--server.address", "127.0.0.1",
-                "--browser.gatherUsageStats", "false",
-                "--server.fileWatcherType", "none",
-            ],
-            cwd=ROOT,
-            env=environment,
-            stdout=self.log.open("w"),
-            stderr=subprocess.STDOUT,
-        )
-        self._wait_healthy()
-
-    def _wait_healthy(self, timeout: float = 60) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"streamlit exited: {self.log.read_text()[-2000:]}")
-            try:
-                with urllib.request.urlopen(f"{self.url}/_stcore/health", timeout=2) as resp:
-                    if resp.read().decode() == "ok":
-                        return
-            except OSError:
-                time.sleep(0.3)
-        raise RuntimeError("streamlit did not become healthy in time")
-
-    def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
+        super().__init__(APP, {"DATABASE_URL": database_url} | (env or {}),
+                         ROOT / ".pytest_cache")
 
 
 @pytest.fixture(scope="session")

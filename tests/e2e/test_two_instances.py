@@ -25,6 +25,7 @@ from db.session import make_engine, session_scope
 from deploy.nginx import command, nginx_binary, write
 from tests.bench.views import leader
 from tests.e2e.conftest import StreamlitServer, free_port, screenshot
+from tests.streamlit_server import stop_process, wait_healthy
 
 DAY = dt.date(2033, 3, 2)  # a Wednesday no other test uses
 SECRET = "kt-two-instances-test"  # one cookie secret for all instances (XSRF tokens hold on both)
@@ -45,19 +46,9 @@ class Proxy:
         self.process = subprocess.Popen(
             command(run_dir), stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT
         )
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                log = (run_dir / "error.log").read_text() if (run_dir / "error.log").exists() \
-                    else ""
-                raise RuntimeError(f"nginx exited: {log[-2000:]}")
-            try:
-                with urllib.request.urlopen(f"{self.url}/_stcore/health", timeout=2) as resp:
-                    if resp.read().decode() == "ok":
-                        return
-            except OSError:
-                time.sleep(0.2)
-        raise RuntimeError("nginx did not answer in time")
+        error_log = run_dir / "error.log"
+        wait_healthy(self.url, self.process, "nginx",
+                     lambda: error_log.read_text() if error_log.exists() else "", timeout=30)
 
     def instance_for(self, route: str) -> str:
         """Which instance (host:port) the proxy sends a browser with this route cookie to."""
@@ -71,12 +62,7 @@ class Proxy:
         return (self.run_dir / "access.log").read_text()
 
     def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
+        stop_process(self.process)
 
 
 @pytest.fixture(scope="module")
