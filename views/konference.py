@@ -87,7 +87,7 @@ conference_id = conference.id
 with db_session() as session:
     first_view = agenda.board(session, conference_id)
     plan = board_view.plan_for(first_view, board_view.groups_for(session, first_view.date))
-clocks(conference_id, plan.default_case_seconds)
+clocks(conference_id, plan.default_case_seconds, mode)
 
 
 @st.fragment(run_every=3)

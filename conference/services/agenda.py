@@ -694,8 +694,11 @@ class ClockState:
     case_name: str
 
 
-def clock_state(session: Session, conference_id: int, default_budget: int) -> ClockState:
-    """What the ticking clocks need, in two small queries (they redraw every second)."""
+def clock_state(
+    session: Session, conference_id: int, default_budget: int, name_mode: str = "fornavn"
+) -> ClockState:
+    """What the ticking clocks need, in two small queries (they redraw every second); the case
+    is named as the projection names it (`name_mode`, see rules.display_name)."""
     conference = _conference(session, conference_id)
     row = None
     if conference.current_item_id:
@@ -712,5 +715,5 @@ def clock_state(session: Session, conference_id: int, default_budget: int) -> Cl
         case_started=item.started_at if item else None,
         case_used=item.seconds_used if item else None,
         case_budget=(item.time_budget_seconds or default_budget) if item else None,
-        case_name=f"{first} {last[:1]}." if item else "",
+        case_name=rules.display_name(first, last, name_mode) if item else "",
     )

@@ -182,6 +182,8 @@ class HoldFlag:
     created_by: str
     created_at: dt.datetime
     version: int
+    first_name: str = ""  # the patient's, for the projection's name setting
+    last_name: str = ""
 
 
 @dataclass(frozen=True)
@@ -281,7 +283,8 @@ def _open_flags(session: Session, group_ids) -> dict[int, list[HoldFlag]]:  # no
     for flag, first, last, by in rows:
         name = f"{first} {last}" if flag.patient_id is not None else None
         flags[flag.group_id].append(
-            HoldFlag(flag.id, flag.patient_id, name, flag.note, by, flag.created_at, flag.version)
+            HoldFlag(flag.id, flag.patient_id, name, flag.note, by, flag.created_at, flag.version,
+                     first or "", last or "")
         )
     for items in flags.values():
         items.sort(key=lambda f: (f.patient_id is None, f.patient_name or ""))

@@ -157,8 +157,9 @@ def plan_for(view: agenda.Board, groups: list[HoldkonferenceGroup]) -> rules.Tim
     return rules.time_plan(view.duration_minutes, len(groups), flags, len(view.discussion))
 
 
-def group_part(groups: list[HoldkonferenceGroup]) -> None:
-    """Groups whose therapists bring something, in full; the others on one line each."""
+def group_part(groups: list[HoldkonferenceGroup], name_mode: str | None = None) -> None:
+    """Groups whose therapists bring something, in full; the others on one line each. Flagged
+    patients are named in full, or as the projection names them (`name_mode`)."""
     if not groups:
         st.info("Ingen hold kører på konferencedagen.")
         return
@@ -173,7 +174,12 @@ def group_part(groups: list[HoldkonferenceGroup]) -> None:
                 f" · behandlere: {', '.join(group.therapists) or 'ikke angivet'}"
             )
             for flag in group.flags:
-                st.caption(f"{escape_md(flag.patient_name or 'Hele holdet')} – meldt af "
+                who = (
+                    "Hele holdet" if flag.patient_id is None
+                    else rules.display_name(flag.first_name, flag.last_name, name_mode)
+                    if name_mode else flag.patient_name or ""
+                )
+                st.caption(f"{escape_md(who)} – meldt af "
                            f"{escape_md(flag.created_by)}")
                 st.text(flag.note)
     if quiet:
@@ -366,7 +372,7 @@ def projection(
                 st.subheader(escape_md(view.staff_exercise))
             return
         st.header("1. Holdkonference")
-        group_part(groups)
+        group_part(groups, mode)
         return
     position = next((i for i, c in enumerate(discussion, 1) if c.item_id == sheet.item_id), None)
     case = view.current
@@ -374,6 +380,12 @@ def projection(
     st.header(f"Sag {position or '–'} af {len(discussion)}: {escape_md(title)}, "
               f"{sheet.age} år")
     if case is not None:
+        budget = case.budget_seconds or plan_for(view, groups).default_case_seconds
+        st.markdown(
+            f"**{'Klar til konference' if case.ready else 'Ikke markeret klar af mikroteamet'}**"
+            f" · {escape_md(case.microteam or 'intet mikroteam')}"
+            f" · {rules.format_seconds(budget)} afsat"
+        )
         st.text(case.reason_text or REASON_TEXTS.get(case.reason, case.reason))
         if case.question:
             st.subheader("Spørgsmål til konferencen")

@@ -21,9 +21,9 @@ def _texts(clock: rules.Clock) -> tuple[str, str | None]:
 
 
 @st.fragment(run_every=1)
-def clocks(conference_id: int, default_budget: int) -> None:
+def clocks(conference_id: int, default_budget: int, name_mode: str) -> None:
     with db_session() as session:
-        state = clock_state(session, conference_id, default_budget)
+        state = clock_state(session, conference_id, default_budget, name_mode)
     now = state.meeting_ended or utcnow()
     meeting = rules.meeting_clock(now, state.meeting_started, state.total_minutes)
     case = rules.case_clock(utcnow(), state.case_started, state.case_used, state.case_budget)
@@ -32,10 +32,11 @@ def clocks(conference_id: int, default_budget: int) -> None:
         left.metric("Mødet", "Ikke startet", help=f"Mødet er sat til {state.total_minutes} min")
     else:
         value, rest = _texts(meeting)
-        left.metric("Mødet", value, rest, delta_color="inverse" if meeting.over else "off")
+        left.metric("Mødet", value, rest, delta_color="inverse" if meeting.over else "off",
+                    delta_arrow="off")
     if state.case_name:
         value, rest = _texts(case)
         right.metric(f"Aktuel sag: {escape_md(state.case_name)}", value, rest,
-                     delta_color="inverse" if case.over else "off")
+                     delta_color="inverse" if case.over else "off", delta_arrow="off")
     else:
         right.metric("Aktuel sag", "–")

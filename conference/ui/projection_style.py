@@ -17,10 +17,13 @@ PROJECTION_CSS = """
 [data-testid="stMain"] h3 { font-size: 2.0rem !important; color: #0b3d91; }
 [data-testid="stMain"] [data-testid="stCaptionContainer"] { font-size: 1.3rem !important;
   color: #222222 !important; }
-[data-testid="stMetricValue"], [data-testid="stMetricValue"] * { font-size: 3rem !important; }
-[data-testid="stMetricLabel"], [data-testid="stMetricLabel"] * { font-size: 1.5rem !important; }
-[data-testid="stMetricDelta"], [data-testid="stMetricDelta"] * { font-size: 1.5rem !important; }
-[data-testid="stBadge"], [data-testid="stBadge"] * { font-size: 1.3rem !important; }
+[data-testid="stMain"] [data-testid="stMetricValue"] p { font-size: 3.6rem !important;
+  line-height: 1.1; font-weight: 600; }
+[data-testid="stMain"] [data-testid="stMetricLabel"] p { font-size: 1.6rem !important; }
+[data-testid="stMain"] [data-testid="stMetricDelta"] p,
+[data-testid="stMain"] [data-testid="stMetricDelta"] div { font-size: 1.6rem !important; }
+[data-testid="stMain"] .stMarkdownBadge { font-size: 1.45rem !important; line-height: 1.5; }
+[data-testid="stMainBlockContainer"] { padding-top: 1.5rem !important; }
 [data-testid="stSidebar"] { display: none; }
 </style>
 """

@@ -206,3 +206,37 @@ def test_the_leader_moves_a_case_to_the_information_list_and_sets_its_time(
     assert chosen.item_id in {c.item_id for c in view.information}
     assert chosen.item_id not in {c.item_id for c in view.discussion}
     assert not app.exception
+
+
+def test_projection_names_the_patient_as_the_centre_chose_everywhere(run_page, demo_url, free_day):
+    from db.models import Setting
+
+    app = create_with_agenda(run_page, free_day)
+    button(app, "Start mødet").click().run()
+    button(app, "Næste ▶").click().run()  # from the groups to the first case
+    current = board_of(demo_url, free_day).current
+    engine = make_engine(demo_url)
+
+    def name_mode(value: str | None) -> None:
+        with session_scope(engine) as session:
+            row = session.get(Setting, "projection_name")
+            if value is None and row is not None:
+                session.delete(row)
+            elif value is not None:
+                session.merge(Setting(key="projection_name", value=value))
+
+    name_mode("initialer")
+    try:
+        app = run_page("views/konference.py", dato=free_day, visning="projektion")
+    finally:
+        name_mode(None)
+        engine.dispose()
+    initials = "".join(f"{p[0]}." for p in f"{current.first_name} {current.last_name}".split())
+    def unescaped(text: str) -> str:  # markdown's escapes; the browser shows the bare text
+        return text.replace("\\", "")
+
+    assert f": {initials}, " in unescaped(app.header[0].value)
+    assert unescaped(app.metric[1].label) == f"Aktuel sag: {initials}"
+    shown = " ".join([m.label for m in app.metric] + [e.value for e in app.header]
+                     + [e.value for e in app.markdown] + [e.value for e in app.caption])
+    assert current.last_name not in shown

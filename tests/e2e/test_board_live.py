@@ -26,12 +26,14 @@ def prepared_case(url: str) -> dict:
     engine = make_engine(url)
     with session_scope(engine) as session:
         day = cases.coming_conference_dates(session, dt.date.today())[5]
+        taken = {r.patient_id for r in cases.my_cases(session, None, dt.date.today())}
         answered = select(ProResponse.patient_id)
         who = session.scalars(
             select(Patient).where(
                 Patient.status == PatientStatus.ACTIVE,
                 Patient.kontaktsygeplejerske_id.is_not(None),
                 Patient.id.in_(answered),
+                Patient.id.not_in(taken),
             ).order_by(Patient.id.desc())
         ).first()
         nurse = session.get(Staff, who.kontaktsygeplejerske_id)
@@ -77,4 +79,58 @@ def test_the_board_shows_a_case_marked_ready_elsewhere_within_5_s(
         screenshot(leader, "e2e_board_live_ready")
     finally:
         leader_ctx.close()
+        nurse_ctx.close()
+
+
+def presented(url: str, case: dict) -> None:
+    """The meeting of the case's day started, the case being presented (as the leader does)."""
+    from conference.services import agenda
+    from tests.bench.views import leader
+
+    engine = make_engine(url)
+    with session_scope(engine) as session:
+        chair = leader(session)
+        conference = agenda.find_conference(session, dt.date.fromisoformat(case["day"]))
+        agenda.start_meeting(session, chair, conference.id)
+        agenda.go_to(session, chair, conference.id, case["id"])
+    engine.dispose()
+
+
+def test_the_projection_shows_a_case_marked_ready_elsewhere_within_5_s(
+    browser: Browser, app_server, demo_url
+) -> None:
+    case = prepared_case(demo_url)
+    presented(demo_url, case)
+    first_name = case["name"].split()[0]
+    room = browser.new_context(viewport={"width": 1920, "height": 1080})  # the projector
+    nurse_ctx = browser.new_context(viewport={"width": 1600, "height": 1000})
+    try:
+        projector = room.new_page()
+        projector.goto(app_server.url)
+        wait_idle(projector)
+        projector.goto(f"{app_server.url}/konference?dato={case['day']}&visning=projektion")
+        wait_idle(projector)
+        expect(projector.get_by_role("heading", name=re.compile(
+            rf"Sag \d+ af \d+: {re.escape(first_name)} \w\., \d+ år"))).to_be_visible(
+            timeout=30_000)
+        expect(projector.get_by_text("Ikke markeret klar af mikroteamet", exact=False)
+               ).to_be_visible()
+        assert case["name"] not in projector.inner_text("body")  # first name + initial only
+
+        nurse = nurse_ctx.new_page()
+        nurse.goto(f"{app_server.url}/?som={case['nurse']}")
+        wait_idle(nurse)
+        nurse.goto(f"{app_server.url}/forbered_sag?sag={case['id']}&som={case['nurse']}")
+        wait_idle(nurse)
+        nurse.get_by_role("button", name="Klar til konference").click()
+        wait_idle(nurse)
+
+        # nobody touches the projector: its fragment re-reads every 3 s
+        expect(projector.get_by_text("Klar til konference", exact=False)).to_be_visible(
+            timeout=5_000)
+        expect(projector.get_by_text("Foreslår CFT.")).to_be_visible()
+        wait_idle(projector)
+        screenshot(projector, "e2e_projection_1920x1080")
+    finally:
+        room.close()
         nurse_ctx.close()
