@@ -628,13 +628,23 @@ def end_meeting(session: Session, actor: Staff, conference_id: int) -> int:
 
 
 def set_attendance(
-    session: Session, actor: Staff, conference_id: int, staff_ids: set[int]
-) -> None:
-    """Who is present: replaces the conference's attendance list."""
+    session: Session,
+    actor: Staff,
+    conference_id: int,
+    staff_ids: set[int],
+    since: set[int] | None = None,
+) -> set[int]:
+    """Who is present; returns the list as saved.
+
+    `since` is the list the person started from (what their screen showed). Then only their
+    own changes (who they ticked or unticked since) are applied to the list as it is now, so two
+    people recording attendance at once both keep their changes. Without it the list is replaced.
+    """
     authorize(session, actor, Action.RECORD_ATTENDANCE)
     conference = _open_conference(session, conference_id)
-    known = set(session.scalars(select(Staff.id).where(Staff.id.in_(staff_ids))))
-    if known != set(staff_ids):
+    mentioned = set(staff_ids) | (since or set())
+    known = set(session.scalars(select(Staff.id).where(Staff.id.in_(mentioned))))
+    if known != mentioned:
         raise InvalidInput("Ukendt medarbejder i fremmødelisten.")
     current = set(
         session.scalars(
@@ -643,21 +653,25 @@ def set_attendance(
             )
         )
     )
-    if current == known:
-        return
+    wanted = set(staff_ids)
+    if since is not None:
+        wanted = (current - (since - wanted)) | (wanted - since)
+    if current == wanted:
+        return wanted
     session.execute(
         delete(ConferenceAttendance).where(
             ConferenceAttendance.conference_id == conference_id,
-            ConferenceAttendance.staff_id.in_(current - known),
+            ConferenceAttendance.staff_id.in_(current - wanted),
         )
     )
-    for staff_id in sorted(known - current):
+    for staff_id in sorted(wanted - current):
         session.add(ConferenceAttendance(conference_id=conference_id, staff_id=staff_id))
     session.flush()
     audit.record_values(
         session, actor, "update", "conference_attendance", conference.id,
-        before={"staff_ids": sorted(current)}, after={"staff_ids": sorted(known)},
+        before={"staff_ids": sorted(current)}, after={"staff_ids": sorted(wanted)},
     )
+    return wanted
 
 
 def set_development(

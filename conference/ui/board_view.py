@@ -343,7 +343,7 @@ def attendance_form(
             )
             chosen |= {p.id for p in picked}
         if st.form_submit_button("Gem fremmøde", disabled=locked):
-            act(agenda.set_attendance, view.conference_id, chosen)
+            act(agenda.set_attendance, view.conference_id, chosen, set(view.present_staff))
             st.rerun()
 
 

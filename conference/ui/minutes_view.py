@@ -75,15 +75,23 @@ def numbers(stats: MeetingStats) -> None:
 
 
 def _save_attendance(conference_id: int, key: str) -> None:
-    followup.write(agenda.set_attendance, conference_id, set(st.session_state[key]))
+    """Save the referent's changes to the list (merged with others' changes made meanwhile)."""
+    since = set(st.session_state.get(f"{key}_since", ()))
+    if followup.write(agenda.set_attendance, conference_id, set(st.session_state[key]),
+                      since) is not None:
+        # saved: the next run draws the list as it now is, others' changes included
+        st.session_state[f"{key}_since"] = list(st.session_state[key])
 
 
 def closing(view: ReferentView, staff: Sequence[StaffOption]) -> None:
     """Before sign-off: who attended, what is missing, and the button that signs off."""
     people = {s.id: s.label for s in staff}
     key = f"referat_present_{view.conference_id}"
-    if key not in st.session_state:
+    since_key = f"{key}_since"  # the list as last read: what the referent's changes apply to
+    untouched = set(st.session_state.get(key, ())) == set(st.session_state.get(since_key, ()))
+    if key not in st.session_state or untouched:  # follow what others record meanwhile
         st.session_state[key] = sorted(view.present & set(people))
+        st.session_state[since_key] = list(st.session_state[key])
     st.multiselect(
         "Deltagere", list(people), format_func=people.get, key=key,
         placeholder="Vælg deltagerne", on_change=_save_attendance,

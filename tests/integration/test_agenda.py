@@ -190,6 +190,18 @@ def test_attendance_is_recorded_and_audited(db, leader, meeting):
         agenda.set_attendance(db, leader, meeting.id, {999999})
 
 
+def test_two_people_recording_attendance_at_once_both_keep_their_changes(db, leader, meeting):
+    a, b, c, d = (f.staff(db) for _ in range(4))
+    agenda.set_attendance(db, leader, meeting.id, {a.id, b.id})
+    seen = agenda.board(db, meeting.id).present_staff  # both screens show {a, b}
+    # the referent ticks c; meanwhile the leader, from the same list, unticks a and ticks d
+    assert agenda.set_attendance(db, leader, meeting.id, {a.id, b.id, c.id}, seen) == {
+        a.id, b.id, c.id}
+    saved = agenda.set_attendance(db, leader, meeting.id, {b.id, d.id}, seen)
+    assert saved == {b.id, c.id, d.id}  # the referent's c is not lost, a is gone, d is in
+    assert agenda.board(db, meeting.id).present_staff == {b.id, c.id, d.id}
+
+
 def test_stale_version_is_refused(db, leader, meeting):
     item = agenda.add_case(db, leader, meeting.id, f.patient(db).id, "x")
     seen = item.version
