@@ -7,8 +7,10 @@ PORT ?= 8501
 
 .PHONY: run test test-sqlite test-postgres lint env demo chromium bench
 
+# Debian's own Python refuses `pip install --user` (PEP 668): then ask it to allow this one tool.
 $(UV):
-	python3 -m pip install --quiet --user "uv==$(UV_VERSION)"
+	python3 -m pip install --quiet --user "uv==$(UV_VERSION)" \
+		|| python3 -m pip install --quiet --user --break-system-packages "uv==$(UV_VERSION)"
 
 env: $(UV)
 	$(UV) sync --frozen
