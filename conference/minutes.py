@@ -234,6 +234,7 @@ class GroupNote:
     patient: str | None  # None: a note about the whole group
     note: str
     by: str
+    patient_id: int | None = None  # whose name `patient` is (for the access log)
 
 
 @dataclass(frozen=True)

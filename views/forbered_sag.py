@@ -18,7 +18,14 @@ from conference.services.cases import (
 )
 from conference.services.errors import ServiceError
 from conference.ui.case_form import ACTOR_KEY, case_form
-from conference.ui.context import USER_PARAM, acting_user, clear_caches, db_session, today
+from conference.ui.context import (
+    USER_PARAM,
+    acting_user,
+    clear_caches,
+    db_session,
+    record_view,
+    today,
+)
 from conference.ui.pro_view import pro_section
 from conference.ui.team_notes import team_notes_section
 from conference.ui.text import escape_md, facts
@@ -53,6 +60,7 @@ if raw_id.isdigit():
             st.error(str(error))
             st.button("Til mine sager", on_click=_close_case)
             st.stop()
+        record_view(session, user, "forbered_sag", [view.patient.id])
     patient = view.patient
     st.button("Mine sager", icon=":material/arrow_back:", on_click=_close_case, type="tertiary")
     st.title(escape_md(patient.name))
@@ -92,6 +100,8 @@ with db_session() as session:
     rows = my_cases(session, None if everyone else user.id, today())
     patients = my_patients(session, None if everyone else user.id)
     dates = coming_conference_dates(session, today())
+    if rows:  # the table names the patients of these cases
+        record_view(session, user, "forbered_sag_liste", [r.patient_id for r in rows])
 
 if rows:
     st.caption(

@@ -11,7 +11,14 @@ from conference.hold_view import attendance_frame, flags_text, overview_frame, s
 from conference.services import groups
 from conference.services.errors import ServiceError
 from conference.ui import hold as forms
-from conference.ui.context import USER_PARAM, acting_user, db_session, staff_options, today
+from conference.ui.context import (
+    USER_PARAM,
+    acting_user,
+    db_session,
+    record_view,
+    staff_options,
+    today,
+)
 from conference.ui.text import escape_md
 
 DATE_PARAM = "dato"
@@ -48,6 +55,14 @@ with db_session() as session:
         except ServiceError as error:
             missing = str(error)
     kinds = groups.group_kinds(session)
+    # who is named on screen: patients flagged for the holdkonference in the list, and the
+    # chosen group's roster and flags (every tab shows them); nothing is drawn before this
+    shown = [pid for g in listed for pid in g.flagged_patient_ids]
+    if detail is not None:
+        shown += [r.patient_id for r in detail.roster]
+        shown += [f.patient_id for f in detail.flags if f.patient_id is not None]
+    if shown:
+        record_view(session, user, "hold", list(dict.fromkeys(shown)))
 
 st.title("Hold")
 st.caption("Holdene med holdgange, behandlere, deltagere og fremmøde – og hvad behandlerne "

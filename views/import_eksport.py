@@ -23,7 +23,7 @@ from conference.services.imports import (
     recent_imports,
     saved_sources,
 )
-from conference.ui.context import acting_user, clear_caches, db_session, today
+from conference.ui.context import acting_user, clear_caches, db_session, record_view, today
 from conference.ui.pro_mapping import mapping_editor
 from conference.ui.text import escape_md
 from db.models import ConferenceStatus, Staff
@@ -126,6 +126,10 @@ def import_section() -> None:
             st.error(str(error))
 
     if plan is not None:
+        named = plan.shown_patient_ids()
+        if named:  # stored patients the preview names (updates, their data before): logged first
+            with db_session() as session:
+                record_view(session, user, "import_forhaandsvisning", named)
         if kind == "pro":
             with st.expander("Kolonnekortlægning for denne kilde",
                              expanded=any(i.row == 1 for i in plan.issues)):

@@ -17,7 +17,7 @@ from conference.formatting import date_numeric, date_short, number
 from conference.services import actions
 from conference.services import minutes as minutes_service
 from conference.ui import followup
-from conference.ui.context import USER_PARAM, acting_user, db_session, today
+from conference.ui.context import USER_PARAM, acting_user, db_session, record_view, today
 from conference.ui.text import escape_md
 
 PAGE_SIZE = 40
@@ -100,6 +100,10 @@ with open_tab:
     if not chosen:
         st.info("Ingen åbne opgaver matcher." if steps else "Der er ingen åbne opgaver.")
     limit = st.session_state.get("followup_limit", PAGE_SIZE)
+    if chosen:  # the rows below name these patients: logged before they are drawn
+        with db_session() as session:
+            record_view(session, user, "opfoelgning",
+                        list(dict.fromkeys(step.patient_id for step in chosen[:limit])))
     for step in chosen[:limit]:
         with st.container(border=True):
             who, what, state = st.columns([3, 5, 5], vertical_alignment="center")

@@ -15,7 +15,14 @@ from conference.labels import AGENDA_LIST, AGENDA_STATUS
 from conference.services import actions
 from conference.services import minutes as service
 from conference.ui import conclusion_form, followup, minutes_view
-from conference.ui.context import USER_PARAM, acting_user, db_session, staff_options, today
+from conference.ui.context import (
+    USER_PARAM,
+    acting_user,
+    db_session,
+    record_view,
+    staff_options,
+    today,
+)
 from conference.ui.text import escape_md
 from db.models import AgendaList, AgendaStatus
 
@@ -75,6 +82,15 @@ conference_id = by_date[wanted].id
 
 with db_session() as session:
     view = service.referent_view(session, conference_id)
+    minutes_data = service.minutes_data(session, conference_id, today())
+    stats = service.meeting_stats(session, today(), [conference_id])
+    # the page names the cases on the agenda (list, case, minutes) and the patients of the
+    # group notes in the minutes: logged before anything of them is drawn
+    shown = [c.patient_id for c in view.cases if c.status != AgendaStatus.REMOVED.value]
+    shown += [n.patient_id for n in minutes_data.group_notes if n.patient_id is not None]
+    if shown:
+        record_view(session, user, "referat", list(dict.fromkeys(shown)))
+minutes = text.build_minutes(minutes_data)
 
 st.title(f"Referat · {date_long(view.date)}")
 st.caption(
@@ -176,9 +192,6 @@ with case_tab:
 # --------------------------------------------------------------------------- the minutes
 
 with minutes_tab:
-    with db_session() as session:
-        minutes = service.conference_minutes(session, conference_id, today())
-        stats = service.meeting_stats(session, today(), [conference_id])
     if stats:
         minutes_view.numbers(stats[0])
     if not view.signed_off:

@@ -168,7 +168,8 @@ def plan(session: Session, table: Table, result: Plan, today: dt.date) -> None:
             payload = {"patient_id": patient.id, "intervention_id": intervention.id}
             payload.update({k: v.isoformat() if isinstance(v, dt.date) else v
                             for k, v in values.items()})
-            result.changes.append(Change("course_event", CREATE, row.number, label, payload))
+            result.changes.append(Change("course_event", CREATE, row.number, label, payload,
+                                         patient_id=patient.id))
             continue
         event = matches[0]
         if event.id in seen_events:
@@ -189,4 +190,5 @@ def plan(session: Session, table: Table, result: Plan, today: dt.date) -> None:
             event.id,
             [(FIELD_LABELS[k], _show(k, _stored(getattr(event, k)), directory),
               _show(k, v, directory)) for k, v in changed.items()],
+            patient_id=patient.id,
         ))

@@ -324,12 +324,14 @@ def _plan_patient(result: Plan, group: _Group, row: Row, patient: Patient,
             "enrolment", CREATE, row.number, f"{who} på {group.name}",
             {**ref, "status": (status or EnrolmentStatus.ENROLLED).value,
              "enrolled_on": start.isoformat()},
+            patient_id=patient.id,
         ))
     elif status is not None and status != enrolment.status:
         result.changes.append(Change(
             "enrolment", UPDATE, row.number, f"{who} på {group.name}", {"status": status.value},
             enrolment.id,
             [("Status", ENROLMENT_STATUS[enrolment.status], ENROLMENT_STATUS[status])],
+            patient_id=patient.id,
         ))
     for day, mark in sorted(marks.items()):
         session_id = group.sessions[day]
@@ -337,11 +339,13 @@ def _plan_patient(result: Plan, group: _Group, row: Row, patient: Patient,
         label = f"{who}, {group.name} {date_numeric(day)}"
         if stored is None:
             result.changes.append(Change("attendance", CREATE, row.number, label,
-                                         {**ref, "date": day.isoformat(), "status": mark.value}))
+                                         {**ref, "date": day.isoformat(), "status": mark.value},
+                                         patient_id=patient.id))
         elif stored.status != mark:
             result.changes.append(Change(
                 "attendance", UPDATE, row.number, label, {"status": mark.value}, stored.id,
                 [("Fremmøde", ATTENDANCE[stored.status], ATTENDANCE[mark])],
+                patient_id=patient.id,
             ))
     _plan_event(result, group, row, patient, status, today, events, who)
     if len(result.changes) == before:
@@ -371,7 +375,7 @@ def _plan_event(result: Plan, group: _Group, row: Row, patient: Patient,
                            end_date=end.isoformat() if course == CourseStatus.DONE else None)
             details.append(("Status", COURSE_STATUS[event.status], COURSE_STATUS[course]))
         result.changes.append(Change("course_event", UPDATE, row.number, label, payload,
-                                     event.id, details))
+                                     event.id, details, patient_id=patient.id))
         return
     result.changes.append(Change(
         "course_event", CREATE, row.number, label,
@@ -379,5 +383,5 @@ def _plan_event(result: Plan, group: _Group, row: Row, patient: Patient,
          "status": course.value, "planned_date": start.isoformat(),
          "start_date": None if course == CourseStatus.PLANNED else start.isoformat(),
          "end_date": end.isoformat() if course == CourseStatus.DONE else None},
-        details=[("Status", "", COURSE_STATUS[course])],
+        details=[("Status", "", COURSE_STATUS[course])], patient_id=patient.id,
     ))

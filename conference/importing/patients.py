@@ -246,4 +246,5 @@ def plan(session: Session, table: Table, result: Plan, today: dt.date) -> None:
             patient.id,
             [(FIELD_LABELS[k], _show(k, current[k], directory), _show(k, v, directory))
              for k, v in changed.items()],
+            patient_id=patient.id,
         ))

@@ -110,9 +110,11 @@ class _RowReader:
         # instruments in the file's column order, so a row's problems come left to right
         self.codes = sorted({*cols.items, *cols.scores}, key=self._first_position)
 
-    def problem(self, row: Row, position: int | None, message: str) -> None:
+    def problem(
+        self, row: Row, position: int | None, message: str, *, patient_id: int | None = None
+    ) -> None:
         column = self.headers[position] if position is not None else None
-        self.result.issues.append(Issue(row.number, column, message))
+        self.result.issues.append(Issue(row.number, column, message, patient_id))
 
     def timepoint(self, row: Row) -> str | None:
         if self.cols.timepoint is None:
@@ -287,7 +289,8 @@ def plan(session: Session, table: Table, result: Plan, today: dt.date, mapping: 
         label = (f"{patient.first_name} {patient.last_name} ({format_cpr(patient.cpr)}), "
                  f"{TIMEPOINT_LABEL[Timepoint(timepoint)].lower()}")
         if key in seen:
-            reader.problem(row, cols.timepoint, f"{label} står også i række {seen[key]} (dublet)")
+            reader.problem(row, cols.timepoint, f"{label} står også i række {seen[key]} (dublet)",
+                           patient_id=patient.id)
             continue
         seen[key] = row.number
         if len(result.issues) > before:
@@ -298,6 +301,7 @@ def plan(session: Session, table: Table, result: Plan, today: dt.date, mapping: 
                 "pro_response", CREATE, row.number, label,
                 {"patient_id": patient.id, "timepoint": timepoint,
                  "answered_on": answered.isoformat(), "scores": found},
+                patient_id=patient.id,
             ))
             continue
         response, scores = existing
@@ -319,7 +323,7 @@ def plan(session: Session, table: Table, result: Plan, today: dt.date, mapping: 
             result.unchanged += 1
             continue
         result.changes.append(Change("pro_response", UPDATE, row.number, label, payload,
-                                     response.id, details))
+                                     response.id, details, patient_id=patient.id))
 
 
 def _cpr(reader: _RowReader, row: Row, today: dt.date) -> CprInfo | None:

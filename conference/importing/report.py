@@ -36,6 +36,7 @@ class Issue:
     row: int | None  # spreadsheet row (header = 1); None = the file as a whole
     column: str | None
     message: str
+    patient_id: int | None = None  # a stored patient the message names (for the access log)
 
     def text(self) -> str:
         where = []
@@ -57,6 +58,7 @@ class Change:
     payload: dict[str, Any]
     target_id: int | None = None  # the existing row's id for an update
     details: list[tuple[str, str, str]] = field(default_factory=list)  # (field, before, after)
+    patient_id: int | None = None  # the stored patient the row concerns (for the access log)
 
     def detail_text(self) -> str:
         return "; ".join(f"{name}: {old or '(tom)'} → {new or '(tom)'}"
@@ -146,10 +148,24 @@ class Plan:
             }
         )
 
+    def _shown_changes(self, limit: int) -> list[Change]:
+        return sorted(self.changes, key=lambda c: -1 if c.row is None else c.row)[:limit]
+
+    def shown_patient_ids(self, limit: int = MAX_SHOWN) -> list[int]:
+        """The stored patients the preview names: in the changes of `change_frame(limit)` and
+        the warnings when the file can be imported, else in the bad rows' messages (the page
+        logs them in the access log before it draws the preview)."""
+        named = (
+            [c.patient_id for c in self._shown_changes(limit)]
+            + [w.patient_id for w in self.warnings]
+            if self.ok else [i.patient_id for i in self.issues]
+        )
+        return list(dict.fromkeys(pid for pid in named if pid is not None))
+
     def change_frame(self, limit: int = MAX_SHOWN) -> pd.DataFrame:
         import pandas as pd
 
-        shown = sorted(self.changes, key=lambda c: -1 if c.row is None else c.row)[:limit]
+        shown = self._shown_changes(limit)
         return pd.DataFrame(
             {
                 "Række": pd.array([c.row for c in shown], dtype="Int64"),

@@ -186,14 +186,16 @@ def search_access_log(
     if until is not None:
         end = dt.datetime.combine(until + dt.timedelta(days=1), dt.time(), dt.UTC)
         query = query.where(AccessLog.at < end)
-    rows = [
-        AccessRow(
+    rows, named = [], [patient_id] if patient_id is not None else []
+    for row, name, initials, first, last, cpr in session.execute(query):
+        rows.append(AccessRow(
             row.at, name or "", initials or "", row.view,
             f"{first} {last}" if first else "", cpr or "", row.patient_count,
-        )
-        for row, name, initials, first, last, cpr in session.execute(query)
-    ]
-    log_access(session, actor, "adgangslog", [patient_id] if patient_id else ())
+        ))
+        if row.patient_id is not None:
+            named.append(row.patient_id)
+    # the search is itself a look-up of every patient its rows name (one INSERT for them all)
+    log_access(session, actor, "adgangslog", named)
     return rows
 
 

@@ -88,6 +88,7 @@ class GroupSummary:
     next_session: dt.date | None  # the first after the reference day
     flagged_patients: tuple[str, ...] = ()  # open flags for the holdkonference
     group_notes: int = 0  # open notes about the whole group
+    flagged_patient_ids: tuple[int, ...] = ()  # whose names flagged_patients shows (access log)
 
     @property
     def free(self) -> int:
@@ -324,6 +325,9 @@ def _summaries(
                     dict.fromkeys(f.patient_name for f in open_flags if f.patient_name)
                 ),
                 group_notes=sum(1 for f in open_flags if f.patient_id is None),
+                flagged_patient_ids=tuple(
+                    dict.fromkeys(f.patient_id for f in open_flags if f.patient_id is not None)
+                ),
             )
         )
     return result
@@ -449,6 +453,9 @@ def group_detail(session: Session, group_id: int, today: dt.date) -> GroupDetail
             sorted({f.patient_name for f in open_flags if f.patient_name})
         ),
         group_notes=sum(1 for f in open_flags if f.patient_id is None),
+        flagged_patient_ids=tuple(
+            dict.fromkeys(f.patient_id for f in open_flags if f.patient_id is not None)
+        ),
     )
     return GroupDetail(summary, group.version, session_rows, roster_rows, marks, flags)
 

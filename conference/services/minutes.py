@@ -496,7 +496,7 @@ def _group_notes(session: Session, conference: Conference) -> list[text.GroupNot
     author = aliased(Staff)
     rows = session.execute(
         select(GroupFlag.note, TherapyGroup.name, Patient.first_name, Patient.last_name,
-               author.name)
+               author.name, GroupFlag.patient_id)
         .join(TherapyGroup, TherapyGroup.id == GroupFlag.group_id)
         .outerjoin(Patient, Patient.id == GroupFlag.patient_id)
         .join(author, author.id == GroupFlag.created_by_id)
@@ -505,12 +505,13 @@ def _group_notes(session: Session, conference: Conference) -> list[text.GroupNot
                   GroupFlag.created_at)
     ).all()
     notes = [
-        text.GroupNote(group, f"{first} {last}" if first else None, note, by)
-        for note, group, first, last, by in rows
+        text.GroupNote(group, f"{first} {last}" if first else None, note, by, patient_id)
+        for note, group, first, last, by, patient_id in rows
     ]
     if conference.signed_off_at is None:
         notes += [
-            text.GroupNote(group.name, flag.patient_name, flag.note, flag.created_by)
+            text.GroupNote(group.name, flag.patient_name, flag.note, flag.created_by,
+                           flag.patient_id)
             for group in groups.holdkonference(session, conference.date)
             for flag in group.flags
         ]

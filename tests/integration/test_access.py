@@ -98,8 +98,12 @@ def test_access_log_is_searchable_by_patient_and_staff_for_admins_only(db):
     assert [(r.staff, r.view, r.patient) for r in rows] == [(doctor.name, "patient", a.full_name)]
     rows = search_access_log(db, admin, staff_id=doctor.id)
     assert {r.patient for r in rows} == {a.full_name, b.full_name}
-    # the search itself is logged
-    assert db.scalars(select(AccessLog).where(AccessLog.view == "adgangslog")).all()
+    # the search itself is logged, naming every patient its rows show
+    searches = db.scalars(
+        select(AccessLog).where(AccessLog.view == "adgangslog", AccessLog.staff_id == admin.id)
+    ).all()
+    assert [r.patient_id for r in searches].count(a.id) == 2  # by CPR, then in the staff search
+    assert [r.patient_id for r in searches].count(b.id) == 1
     with pytest.raises(PermissionDenied):
         search_access_log(db, doctor, patient_id=a.id)
 

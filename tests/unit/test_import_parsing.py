@@ -252,6 +252,19 @@ def test_the_summary_counts_in_danish_and_the_fingerprint_follows_the_changes() 
     assert plan.summary().endswith("1 fejl i 1 række. Intet er gemt.")
 
 
+def test_the_preview_names_stored_patients_of_the_rows_it_shows() -> None:
+    """The access log gets the stored patients the preview table (or the bad rows) names."""
+    plan = Plan("forloeb", "f.csv", "0" * 64)
+    plan.changes = [Change("course_event", UPDATE, 4, "CFT, B", {}, 11, patient_id=8),
+                    Change("patient", CREATE, 2, "Ny", {"cpr": "1"}),
+                    Change("course_event", CREATE, 3, "CFT, A", {}, patient_id=7),
+                    Change("course_event", CREATE, 5, "Mindfulness, A", {}, patient_id=7)]
+    assert plan.shown_patient_ids() == [7, 8]  # in the table's order, each once
+    assert plan.shown_patient_ids(limit=2) == [7]  # only the rows drawn
+    plan.issues.append(Issue(6, "Tidspunkt", "B står også i række 4 (dublet)", 8))
+    assert plan.shown_patient_ids() == [8]  # a rejected file shows its bad rows instead
+
+
 # --------------------------------------------------------------------------- exports
 
 @given(first=st.sampled_from(["=", "+", "-", "@", "\t", "\r"]), rest=st.text(max_size=20))
