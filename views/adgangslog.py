@@ -75,6 +75,7 @@ st.subheader("Log ind og afviste handlinger")
 KIND = {
     "login_ok": "Logget ind", "login_failed": "Mislykket login", "denied": "Afvist handling",
     "password_set": "Adgangskode sat", "logout": "Logget ud",
+    "staff_created": "Medarbejder oprettet",
 }
 st.dataframe(
     [
