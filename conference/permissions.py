@@ -34,6 +34,7 @@ class Action(enum.StrEnum):
     EDIT_TEMPLATE = "redigere_skabelon"
     VIEW_ACCESS_LOG = "se_adgangslog"
     MANAGE_STAFF = "administrere_brugere"
+    CHANGE_SETTINGS = "aendre_indstillinger"
 
 
 ACTION_LABEL = {
@@ -57,6 +58,7 @@ ACTION_LABEL = {
     Action.EDIT_TEMPLATE: "ændre skabelonen til fremlæggelse",
     Action.VIEW_ACCESS_LOG: "se og eksportere adgangsloggen",
     Action.MANAGE_STAFF: "administrere brugere",
+    Action.CHANGE_SETTINGS: "ændre centrets indstillinger (konferencens tidspunkt, navnevisning)",
 }
 
 ALL, OWN = "all", "own"

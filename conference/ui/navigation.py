@@ -36,6 +36,8 @@ PAGES = {
          (Action.EDIT_TEMPLATE,)),
         ("views/adgangslog.py", "Adgangslog", ":material/policy:", "adgangslog",
          (Action.VIEW_ACCESS_LOG,)),
+        ("views/indstillinger.py", "Indstillinger", ":material/settings:", "indstillinger",
+         (Action.CHANGE_SETTINGS,)),
     ],
 }
 HIDDEN = {"patient"}  # reached from the patient list, not from the menu

@@ -31,10 +31,14 @@ def staff_with(url: str, role: Role) -> Staff:
     ("roles", "sees", "not_sees"),
     [
         ({Role.LAESER}, {"patienter", "konference", "hold"},
-         {"referat", "forbered_sag", "import_eksport", "adgangslog", "skabelon"}),
-        ({Role.BEHANDLER}, {"forbered_sag", "hold"}, {"referat", "adgangslog"}),
-        ({Role.REFERENT}, {"referat", "opfoelgning"}, {"forbered_sag", "adgangslog"}),
-        ({Role.ADMIN}, {"adgangslog", "skabelon", "import_eksport", "referat"}, set()),
+         {"referat", "forbered_sag", "import_eksport", "adgangslog", "skabelon", "indstillinger"}),
+        ({Role.BEHANDLER}, {"forbered_sag", "hold"}, {"referat", "adgangslog", "indstillinger"}),
+        ({Role.REFERENT}, {"referat", "opfoelgning"},
+         {"forbered_sag", "adgangslog", "indstillinger"}),
+        ({Role.MOEDELEDER}, {"konference", "referat", "forbered_sag"},
+         {"adgangslog", "skabelon", "indstillinger"}),
+        ({Role.ADMIN}, {"adgangslog", "skabelon", "import_eksport", "referat", "indstillinger"},
+         set()),
     ],
 )
 def test_each_role_sees_its_pages(roles, sees, not_sees):

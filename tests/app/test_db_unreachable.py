@@ -25,6 +25,7 @@ PAGES = [
     ("views/import_eksport.py", {}),
     ("views/skabelon.py", {}),
     ("views/adgangslog.py", {}),
+    ("views/indstillinger.py", {}),
 ]
 TYPED_REASON = "Usikkerhed om behandlingsbehovet efter Afspænding – se PRO."
 TYPED_QUESTION = "Skal hun henvises til psykolog?"

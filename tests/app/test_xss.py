@@ -103,6 +103,7 @@ def pages(data: Stored) -> list[tuple[str, dict[str, str], tuple[str, ...]]]:
         ("views/import_eksport.py", {}, ("XssMedarbejder",)),
         ("views/skabelon.py", {}, ("XssMedarbejder",)),
         ("views/adgangslog.py", {}, ("XssMedarbejder",)),
+        ("views/indstillinger.py", {}, ("XssMedarbejder",)),
     ]
 
 

@@ -8,12 +8,12 @@ from db.models import Role
 # The expected matrix, written out by hand: A = allowed for all, O = only own patients/groups,
 # - = denied. Columns follow the order of Action.
 EXPECTED = {
-    #                     VP RC PC PP TN MA RA RM SO AC UA MG EN GA FC ID ED ET VL MS
-    Role.ADMIN:          "A  A  A  A  A  A  A  A  A  A  A  A  A  A  A  A  A  A  A  A",
-    Role.MOEDELEDER:     "A  A  A  A  A  A  A  A  -  -  A  A  A  -  A  -  A  -  -  -",
-    Role.REFERENT:       "A  A  -  -  -  -  A  A  A  A  A  -  A  -  -  -  A  -  -  -",
-    Role.BEHANDLER:      "A  A  O  O  O  -  -  -  -  -  O  -  O  O  O  -  -  -  -  -",
-    Role.LAESER:         "A  -  -  -  -  -  -  -  -  -  -  -  -  -  -  -  -  -  -  -",
+    #                     VP RC PC PP TN MA RA RM SO AC UA MG EN GA FC ID ED ET VL MS CS
+    Role.ADMIN:          "A  A  A  A  A  A  A  A  A  A  A  A  A  A  A  A  A  A  A  A  A",
+    Role.MOEDELEDER:     "A  A  A  A  A  A  A  A  -  -  A  A  A  -  A  -  A  -  -  -  -",
+    Role.REFERENT:       "A  A  -  -  -  -  A  A  A  A  A  -  A  -  -  -  A  -  -  -  -",
+    Role.BEHANDLER:      "A  A  O  O  O  -  -  -  -  -  O  -  O  O  O  -  -  -  -  -  -",
+    Role.LAESER:         "A  -  -  -  -  -  -  -  -  -  -  -  -  -  -  -  -  -  -  -  -",
 }
 
 
@@ -52,3 +52,11 @@ def test_denials_are_danish_and_name_the_action():
     text = denial_message(Action.SIGN_OFF, scope_needed=False)
     assert text.startswith("Du har ikke adgang til at underskrive referatet")
     assert "mikroteam" in denial_message(Action.PREPARE_CASE, scope_needed=True)
+
+
+def test_only_an_administrator_may_change_the_settings():
+    allowed = {role for role in Role if decide({role}, Action.CHANGE_SETTINGS).allowed}
+    assert allowed == {Role.ADMIN}
+    assert denial_message(Action.CHANGE_SETTINGS, scope_needed=False).startswith(
+        "Du har ikke adgang til at ændre centrets indstillinger"
+    )
