@@ -176,7 +176,8 @@ def authenticate(session: Session, username: str, password: str) -> Staff | None
 
 def staff_for_identity(session: Session, email: str | None, groups: list[str]) -> Staff | None:
     """Single sign-on: the staff member with this e-mail; roles from the provider's groups
-    (group names equal to a role's value, e.g. "moedeleder"), replacing the stored ones."""
+    (group names equal to a role's value, e.g. "moedeleder"), replacing the stored ones. The
+    provider decides: someone in none of the app's groups has no roles and is not let in."""
     if not email:
         return None
     staff = session.scalar(select(Staff).where(func.lower(Staff.email) == email.lower()))
@@ -184,8 +185,17 @@ def staff_for_identity(session: Session, email: str | None, groups: list[str]) -
         log_security_event(session, "login_failed", username=email[:200], detail="ukendt i SSO")
         return None
     claimed = {Role(g) for g in groups if g in {r.value for r in Role}}
-    if claimed and claimed != staff.role_set:
+    if claimed != staff.role_set:
+        before = sorted(r.value for r in staff.role_set)
         staff.roles = [StaffRole(role=r) for r in sorted(claimed)]
+        session.flush()
+        audit.record_values(session, staff, "update", "staff_roles", staff.id,
+                            before={"roles": before},
+                            after={"roles": sorted(r.value for r in claimed)})
+    if not claimed:
+        log_security_event(session, "login_failed", staff_id=staff.id, username=email[:200],
+                           detail="ingen roller i SSO")
+        return None
     log_security_event(session, "login_ok", staff_id=staff.id, username=email[:200],
                        detail="sso")
     return staff

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from conference.services.access import log_security_event
 from conference.services.accounts import authenticate, staff_for_identity
 from conference.services.settings import is_demo
 from conference.ui.context import ACTING_KEY, choose_user, db_session
@@ -30,12 +31,13 @@ def _sso() -> int:
             staff = staff_for_identity(session, st.user.get("email"), list(groups))
             if staff is None:
                 st.error(
-                    "Din bruger er ikke oprettet i Konferencetavlen. Kontakt en administrator."
+                    "Din bruger er ikke oprettet i Konferencetavlen, eller du har ingen rolle "
+                    "i regionens login. Kontakt en administrator."
                 )
                 st.button("Log ud", on_click=st.logout)
                 st.stop()
             st.session_state[ACTING_KEY] = staff.id
-    st.sidebar.button("Log ud", on_click=st.logout)
+    st.sidebar.button("Log ud", on_click=_sso_logout)
     return st.session_state[ACTING_KEY]
 
 
@@ -61,7 +63,16 @@ def _local_login() -> int:
 
 
 def _logout() -> None:
-    st.session_state.pop(ACTING_KEY, None)
+    """Forget who is logged in, and log that they logged out."""
+    staff_id = st.session_state.pop(ACTING_KEY, None)
+    if staff_id is not None:
+        with db_session() as session:
+            log_security_event(session, "logout", staff_id=staff_id)
+
+
+def _sso_logout() -> None:
+    _logout()
+    st.logout()
 
 
 def identify() -> int:

@@ -111,6 +111,13 @@ def test_local_login_refuses_a_wrong_password_and_admits_the_right_one(login_db,
             events = session.scalars(select(SecurityEvent).order_by(SecurityEvent.id))
             kinds = [e.kind for e in events]
         assert kinds[-2:] == ["login_failed", "login_ok"]
+
+        next(b for b in app.sidebar.button if b.label == "Log ud").click().run()
+        assert app.text_input[0].label == "Initialer eller e-mail"  # the login form again
+        with session_scope(engine) as session:
+            last = session.scalars(select(SecurityEvent).order_by(SecurityEvent.id.desc())).first()
+            assert (last.kind, last.staff_id) == ("logout", session.scalars(
+                select(Staff.id).where(Staff.initials == "LL")).one())
     finally:
         context.engine.clear()
         context.demo_mode.clear()

@@ -180,3 +180,21 @@ def test_the_service_refuses_a_first_user_when_staff_exist(db) -> None:
     f.staff(db, "Eksisterende")
     with pytest.raises(PermissionDenied, match="administrator"):
         create_staff(db, None, "ZZ", "Zenia", "læge", ["admin"])
+
+
+def test_single_sign_on_takes_roles_from_the_provider_and_refuses_someone_with_none(db):
+    from conference.services.accounts import staff_for_identity
+
+    person = f.staff(db, "Sara Sygeplejerske", roles=(Role.MOEDELEDER, Role.BEHANDLER))
+    person.email = "sara@region.dk"
+    db.flush()
+    found = staff_for_identity(db, "SARA@region.dk", ["behandler", "andet-system"])
+    assert found is not None and found.role_set == {Role.BEHANDLER}  # mødeleder taken away
+    # removed from every app group at the provider: no roles left, not let in
+    assert staff_for_identity(db, "sara@region.dk", ["andet-system"]) is None
+    assert person.role_set == set()
+    changes = db.scalars(select(AuditLog).where(AuditLog.entity == "staff_roles")).all()
+    assert len(changes) == 2
+    kinds = db.scalars(select(SecurityEvent.detail).where(SecurityEvent.staff_id == person.id)
+                       .order_by(SecurityEvent.id)).all()
+    assert kinds[-1] == "ingen roller i SSO"
