@@ -800,10 +800,13 @@ def sign_off(session: Session, actor: Staff, conference_id: int) -> Conference:
             "Konferencen kan ikke underskrives: der mangler en konklusion for "
             + ", ".join(missing) + "."
         )
+    # What the therapists brought to this meeting is handled; a flag raised after the meeting
+    # ended (before a late sign-off) waits for the next conference.
     flag_ids = [
         flag.id
         for group in groups.holdkonference(session, conference.date)
         for flag in group.flags
+        if flag.created_at <= conference.ended_at
     ]
     if flag_ids:
         groups.mark_flags_handled(session, actor, flag_ids, conference_id=conference_id)

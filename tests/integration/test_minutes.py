@@ -29,6 +29,7 @@ from db.models import (
     Enrolment,
     GroupFlag,
     Profession,
+    utcnow,
 )
 from db.statements import count_statements
 from tests import factories as f
@@ -259,6 +260,27 @@ def test_sign_off_closes_the_meeting_and_hands_on_what_was_not_reached(world) ->
         minutes.sign_off(db, referent, world["meeting"].id)
     data = minutes.minutes_data(db, meeting.id, TODAY)
     assert [n.note for n in data.group_notes] == ["Træt"]  # kept in the minutes once handled
+
+
+def test_a_flag_raised_after_the_meeting_waits_for_the_next_conference(world) -> None:
+    db, referent = world["db"], world["referent"]
+    group = f.group(db, "mindfulness", [DAY - dt.timedelta(days=7), DAY])
+    brought = GroupFlag(group_id=group.id, patient_id=world["anna"].id, note="Træt",
+                        created_by_id=world["nurse"].id)
+    db.add(brought)
+    db.flush()
+    world["meeting"].ended_at = utcnow()  # the meeting ends; the referent signs off later
+    db.flush()
+    later = GroupFlag(group_id=group.id, patient_id=None, note="Lokalet er for lille",
+                      created_by_id=world["nurse"].id,
+                      created_at=utcnow() + dt.timedelta(minutes=30))
+    db.add(later)
+    save(db, referent, world["first"].id, None)
+
+    meeting = minutes.sign_off(db, referent, world["meeting"].id)
+
+    assert brought.handled_conference_id == meeting.id
+    assert later.handled_at is None and later.handled_conference_id is None
 
 
 def test_an_amendment_keeps_the_original_with_who_when_and_why(world) -> None:
