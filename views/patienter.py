@@ -8,6 +8,8 @@ from conference.patient_list import PatientFilter, filter_rows, to_frame
 from conference.ui.context import USER_PARAM, acting_user, db_session, record_view, today
 from conference.ui.reads import patient_list
 
+SEARCH_LOGGED = 50  # a search finding at most this many patients logs each of them
+
 data = patient_list(today())
 rows = data.rows
 with db_session() as session:
@@ -51,6 +53,10 @@ shown = filter_rows(
     rows,
     PatientFilter(text, tuple(stages), pal, nurse, microteam, due_only),
 )
+if text.strip() and 0 < len(shown) <= SEARCH_LOGGED:
+    # A search by name or CPR is a look-up of the patients it finds: logged one by one.
+    with db_session() as session:
+        record_view(session, acting_user(session), "patientsoegning", [r.id for r in shown])
 
 total, due, agenda = st.columns(3)
 total.metric("Aktive patienter", len(rows))

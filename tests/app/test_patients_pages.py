@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from conference.services.patients import list_patients
 from conference.ui.text import escape_md
-from db.models import Patient, PatientStatus
+from db.models import AccessLog, Patient, PatientStatus
 from db.session import make_engine, session_scope
 
 
@@ -45,7 +45,7 @@ def test_list_shows_every_active_patient_with_the_columns_clinicians_need(run_pa
     assert any("DEMO" in w.value for w in app.sidebar.warning)
 
 
-def test_search_by_name_and_by_cpr(run_page, demo_patients):
+def test_search_by_name_and_by_cpr(run_page, demo_patients, demo_url):
     rows, _ = demo_patients
     target = rows[len(rows) // 2]
     app = run_page("views/patienter.py")
@@ -53,6 +53,13 @@ def test_search_by_name_and_by_cpr(run_page, demo_patients):
     assert target.name in set(table(app)["Navn"])
     app.text_input(key="search").set_value(target.cpr.replace("-", "")).run()
     assert list(table(app)["Navn"]) == [target.name]
+    # the search found one patient: a look-up of that patient, in the access log
+    engine = make_engine(demo_url)
+    with session_scope(engine) as session:
+        logged = session.scalars(select(AccessLog.patient_id).where(
+            AccessLog.view == "patientsoegning")).all()
+    engine.dispose()
+    assert target.id in logged
     app.text_input(key="search").set_value("zzzz ingen").run()
     assert not app.dataframe
     assert "Ingen patienter matcher" in app.info[0].value
