@@ -76,6 +76,8 @@ def course_text(timeline: Sequence[TimelineEntry]) -> str:
         if entry.finding:
             text += f"; fund: {FINDING.get(entry.finding, entry.finding).lower()}"
         lines.append(text)
+        if entry.handover_note:  # the therapists' handover at the last session
+            lines.append(f"  Overlevering fra holdbehandlerne: {entry.handover_note.strip()}")
     if not lines:
         lines.append("Ingen indsatser gennemført eller i gang endnu.")
     sessions = [s for e in timeline for s in e.sessions if s.status]

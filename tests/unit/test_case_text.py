@@ -108,6 +108,18 @@ def test_course_names_attendance_and_missed_sessions_with_dates():
     assert len(lines) == 6
 
 
+def test_course_carries_the_therapists_handover_from_the_last_session():
+    text = course_text([
+        entry("livet", "Livet med smerter", "gennemfoert", MID, END, group_name="LMS hold 3",
+              handover_note="Vælger Mindfulness. Bekymret for at køre bil."),
+        entry("mindfulness", "Mindfulness", "planlagt", END + dt.timedelta(days=14)),
+    ])
+    lines = text.splitlines()
+    at = next(i for i, line in enumerate(lines) if "Livet med smerter" in line)
+    assert lines[at + 1] == (
+        "  Overlevering fra holdbehandlerne: Vælger Mindfulness. Bekymret for at køre bil.")
+
+
 def test_course_without_interventions_says_so():
     assert course_text([]) == "Ingen indsatser gennemført eller i gang endnu."
 
