@@ -1,9 +1,10 @@
 """The synthetic demo centre "Smertecenter Syd": staff, patients, courses, groups, PRO, conferences.
 
 Deterministic from a seed and relative to `today`, so the demo always looks current: groups are
-running this week, the next conference is coming up, patients are found at every step of the
-standard course, and every conference due rule (conference/pathway.py) fires for a handful of
-active patients.
+running this week, patients are found at every step of the standard course, every conference due
+rule (conference/pathway.py) fires for a few active patients, and the next conference has its
+agenda: 6-12 cases, about half of them prepared and most of those marked ready, with a few due
+proposals still waiting for the leader.
 
 How it is built (fast enough for scale 10, about 16,000 patients, in a few minutes on SQLite):
 
@@ -16,6 +17,9 @@ How it is built (fast enough for scale 10, about 16,000 patients, in a few minut
    decisions, PRO answers and concerns are made along the way.
 3. Everything is then written with bulk Core inserts (ids assigned here, in dependency order),
    and PostgreSQL sequences are moved past the ids used.
+4. The next conference's agenda and case preparation go through the app's services (agenda,
+   cases), as the leader and the microteams would do it the week before; the moments those
+   writes are stamped with are moved to working hours before `today`.
 
 Only `random.Random` instances seeded from `seed` are used, in a fixed order, so the same seed
 and `today` give the same data.
@@ -47,6 +51,8 @@ from db.catalogue import sync_catalogue
 from db.models import (
     ActionItem,
     AgendaItem,
+    AgendaList,
+    AgendaSource,
     Attendance,
     AuditLog,
     CasePresentation,
@@ -398,6 +404,101 @@ MANUAL_QUESTIONS = (
     "Hvordan støtter vi bedst patienten i forhold til jobcentret?",
     "Skal der tages kontakt til egen læge om søvnmedicinen?",
 )
+MANUAL_REASONS = (
+    "Tvivl om udbyttet af holdforløbet",
+    "Øget medicinforbrug undervejs i forløbet",
+    "Sygemeldingen er forlænget; jobcentret ønsker en udtalelse",
+    "Søvnproblemer fylder mere end smerterne",
+)
+MANUAL_INFO_REASONS = (  # put on "til orientering" by a microteam
+    "Medicinen er justeret efter aftale med egen læge",
+    "Patienten er overgået til ressourceforløb i kommunen",
+    "Patienten holder to ugers pause fra holdet på grund af en planlagt operation",
+)
+
+# The next conference: what the microteams ask the conference and propose (per due reason).
+CASE_QUESTIONS: dict[str, tuple[str, ...]] = {
+    "anden_opfoelgning": (
+        "Kan forløbet afsluttes med afsluttende samtale og epikrise til egen læge?",
+        "Skal patienten tilbydes Helbred og arbejdsmarked, før forløbet afsluttes?",
+        "Er der behov for en medicinsamtale før afslutning?",
+    ),
+    "uafklaret_behandlingsbehov": (
+        "Skal der lægges en medicinsk plan, før Livet med smerter starter?",
+        "Er standardforløbet tilstrækkeligt, eller skal fysioterapeuten visitere til CFT?",
+        "Skal søvnen behandles først?",
+    ),
+    "svaer_psykisk_belastning": (
+        "Kan patienten profitere af holdforløb nu, eller skal psykiatrien vurdere først?",
+        "Skal forløbet sættes i bero, mens patienten får forberedende psykologsamtaler?",
+    ),
+    "socialfagligt_spoergsmaal": (
+        "Er patienten i målgruppen for Helbred og arbejdsmarked med et ressourceforløb i gang?",
+        "Skal statusattesten (LÆ125) besvares nu eller efter forløbet?",
+    ),
+    "cft_langsom_responder": (
+        "Skal CFT starte nu, eller afventer vi Anden opfølgning?",
+        "Er CFT fortsat relevant, når Afspænding har givet god effekt?",
+    ),
+    "psykologiske_barrierer": (
+        "Skal patienten henvises til visitationssamtale hos psykolog?",
+        "Terapihold eller individuelle samtaler hos psykolog?",
+    ),
+    "bekymring": (
+        "Er planen fortsat den rigtige, eller skal vi stoppe op?",
+        "Skal egen læge inddrages nu?",
+    ),
+}
+CASE_PROPOSALS: dict[str, tuple[str, ...]] = {
+    "anden_opfoelgning": (
+        "Godt udbytte af forløbet og egne redskaber til hverdagen. Vi foreslår afsluttende "
+        "samtale med PAL-læge og kontaktsygeplejerske og epikrise til egen læge.",
+        "Delvist udbytte; arbejdsmarkedet er uafklaret. Vi foreslår Helbred og arbejdsmarked "
+        "og derefter afsluttende samtale.",
+        "Har fået mere ro, men sover fortsat dårligt. Vi foreslår en individuel samtale om "
+        "søvn før afslutning.",
+    ),
+    "uafklaret_behandlingsbehov": (
+        "Vi vurderer, at medicinforbruget skal afklares først: medicinsamtale hos PAL-læge, "
+        "derefter Livet med smerter som planlagt.",
+        "Standardforløbet ser ud til at passe; vi foreslår supplerende fysioterapeutisk "
+        "visitation parallelt.",
+    ),
+    "svaer_psykisk_belastning": (
+        "Vi foreslår 2–3 forberedende samtaler hos psykolog, før patienten starter på hold.",
+        "Patienten er for belastet til holdforløb nu. Vi foreslår afslutning med anbefaling "
+        "om psykiatrisk vurdering via egen læge.",
+    ),
+    "socialfagligt_spoergsmaal": (
+        "Socialrådgiveren vurderer, at patienten er i målgruppen; vi foreslår tilmelding til "
+        "næste hold Helbred og arbejdsmarked.",
+        "Vi foreslår, at statusattesten besvares nu af PAL-læge og socialrådgiver.",
+    ),
+    "cft_langsom_responder": (
+        "Vi foreslår opstart af CFT hos fysioterapeuten inden for tre uger.",
+        "Bevægeangsten fylder fortsat; vi foreslår CFT efter Anden opfølgning.",
+    ),
+    "psykologiske_barrierer": (
+        "Vi foreslår visitationssamtale hos psykolog med henblik på Terapihold.",
+        "Vi foreslår individuelle samtaler hos psykolog frem for hold.",
+    ),
+    "bekymring": (
+        "Vi foreslår en ekstra samtale med kontaktsygeplejersken og fortsat forløb som planlagt.",
+        "Vi foreslår kontakt til egen læge og en medicinsamtale, før holdet fortsætter.",
+    ),
+    "manuel": (
+        "Vi foreslår individuelle samtaler i en periode og derefter at genoptage holdet.",
+        "Vi foreslår en medicinsamtale hos PAL-læge og kontakt til egen læge.",
+    ),
+}
+EARLY_TAKEAWAYS = (
+    "Har endnu ikke deltaget i hold; motiveret for at komme i gang.",
+    "Har set introvideoen og deltaget i Forstå smerte; vil gerne lære at planlægge dagen.",
+    "Forløbet er lige begyndt; ønsker redskaber til at håndtere smerterne.",
+)
+NEXT_CONFERENCE_CASES = (8, 11)  # cases on the next conference's agenda (6-12 in all)
+NEXT_CONFERENCE_PENDING = (3, 6)  # due proposals left for "Sæt forslagene på dagsordenen"
+P_CASE_QUESTION = 0.5
 GROUP_FLAG_NOTES = (
     "Har haft flere fravær – kontaktsygeplejersken kontakter patienten.",
     "Virker presset på holdet og taler meget om smerterne; ønsker sparring.",
@@ -719,6 +820,20 @@ def _age(birth: dt.date, on: dt.date) -> int:
     return on.year - birth.year - int((on.month, on.day) < (birth.month, birth.day))
 
 
+def _reason_codes(reason_text: str | None) -> list[str]:
+    """The due reasons an agenda item's reason text names (the rules' own wording)."""
+    from conference.pathway import REASON_TEXTS
+
+    return [code for code, text in REASON_TEXTS.items()
+            if code != "manuel" and text in (reason_text or "")]
+
+
+def _topic(codes: Sequence[str], fallback: str) -> str:
+    """What a case is mainly about: the first reason beyond the routine Anden opfølgning."""
+    specific = [code for code in codes if code != "anden_opfoelgning"]
+    return specific[0] if specific else codes[0] if codes else fallback
+
+
 # --------------------------------------------------------------------------- group cohorts
 
 
@@ -821,8 +936,9 @@ class _DemoBuilder:
         )
         if self.first_conference >= today:  # pragma: no cover - HISTORY_DAYS is two years
             self.first_conference = self.upcoming
-        # How many active patients each due reason should at least have around today.
-        self.quota = max(3, round(4 * math.sqrt(scale)))
+        # How many active patients each due reason should at least have around today (few: the
+        # next conference's agenda is made from them, with a few left over).
+        self.quota = max(2, round(2 * math.sqrt(scale)))
         self.quota_a2 = max(5, round(10 * math.sqrt(scale)))
         self.due: dict[str, int] = defaultdict(int)
         self.planned_count: dict[str, int] = defaultdict(int)
@@ -917,6 +1033,7 @@ class _DemoBuilder:
         self._write_group_flags()
         self._write_settings_and_audit()
         self._fix_sequences()
+        self._prepare_next_conference()
 
     def _load_catalogue(self) -> None:
         rows = self.session.execute(
@@ -2028,29 +2145,8 @@ class _DemoBuilder:
                     action_id += 1
                 conclusion_id += 1
 
-        # The upcoming conference: the app proposes its agenda; one or two manual items.
-        upcoming_items = self._upcoming_manual_items(conf_ids[self.upcoming], next_agenda, rng)
-        for item in upcoming_items:
-            items.append(item)
-            next_agenda += 1
-        if upcoming_items:
-            first = upcoming_items[0]
-            p = self.patients[first["patient_id"] - self.patients[0].id]
-            cases.append(
-                {
-                    "id": case_id,
-                    "agenda_item_id": first["id"],
-                    "template_id": template_id,
-                    "fields": {"anledning": first["question"], "baggrund": self._background(p)},
-                    "presented_by_id": None,
-                    "ready_at": None,
-                    "ready_by_id": None,
-                    "updated_at": _at(self.today, 8),
-                    "updated_by_id": first["added_by_id"],
-                    "version": 1,
-                }
-            )
-            case_id += 1
+        # The upcoming conference's agenda is set up through the services afterwards
+        # (_prepare_next_conference), once every row it reads is written.
         self.next_ids["agenda_item"] = next_agenda
         self.next_ids["conclusion"] = conclusion_id
         self.next_ids["action_item"] = action_id
@@ -2066,42 +2162,269 @@ class _DemoBuilder:
         self._write(Conclusion, conclusions)
         self._write(ActionItem, actions)
 
-    def _upcoming_manual_items(
-        self, conference_id: int, first_id: int, rng: random.Random
-    ) -> list[dict[str, Any]]:
+    # ------------------------------------------------------------------ the next conference
+
+    def _prepare_next_conference(self) -> None:
+        """The next conference as the microteams leave it the week before: part of what the due
+        rules propose on the agenda (a few proposals left for the leader's button), one to three
+        cases put on by hand, about half the cases prepared from the template and most of those
+        marked "Klar til konference", one half-written, the rest not begun.
+
+        Written through the services (agenda, cases), so the rows, versions and audit trail are
+        the app's own; each write is then dated on the days before `today` (`_dated`).
+        """
+        from conference.permissions import Action
+        from conference.services import agenda as agenda_service
+        from conference.services import cases as case_service
+        from conference.services.access import authorize
+
+        session = self.session
+        session.flush()
+        rng = random.Random(self.seed * 31 + 7)
+        conference_id = self.conf_ids[self.upcoming]
+        conference = session.get(Conference, conference_id)
+        assert conference is not None and conference.leader_id is not None
+        leader = session.get(Staff, conference.leader_id)
+        assert leader is not None
+        first_item = self.next_ids["agenda_item"]
+        first_case = self.next_ids["case_presentation"]
+        first_audit = (session.scalar(select(func.max(AuditLog.id))) or 0) + 1
+
+        proposals = agenda_service.pending_proposals(session, conference_id, self.today)
+        proposed = {p.patient_id for p in proposals}
         candidates = [
             p for p in self.patients
-            if p.status == "aktiv" and not p.pending
+            if p.status == "aktiv" and p.id not in proposed
             and any(e.status == "i_gang" for e in p.events)
         ]
-        if not candidates:
-            candidates = [p for p in self.patients if p.status == "aktiv" and not p.pending]
-        chosen = sorted(rng.sample(candidates, min(2, len(candidates))), key=lambda p: p.id)
-        rows = []
-        for k, p in enumerate(chosen):
-            question = MANUAL_QUESTIONS[k % len(MANUAL_QUESTIONS)]
-            rows.append(
-                {
-                    "id": first_id + k,
-                    "conference_id": conference_id,
-                    "patient_id": p.id,
-                    "list": "droeftelse",
-                    "source": "manuel",
-                    "reason": "manuel",
-                    "reason_text": REASON_TEXT["manuel"],
-                    "question": question,
-                    "position": k + 1,
-                    "status": "planlagt",
-                    "status_reason": None,
-                    "time_budget_seconds": 600,
-                    "started_at": None,
-                    "seconds_used": None,
-                    "carried_from_id": None,
-                    "added_by_id": p.nurse,
-                    "version": 1,
-                }
-            )
-        return rows
+        # No routine status among the proposals: a microteam puts one patient on for information.
+        routine = any(not p.carried_from_id and not p.for_discussion for p in proposals)
+        n_manual = min(rng.randint(1, 2) + (0 if routine else 1), len(candidates))
+        manual = sorted(rng.sample(candidates, n_manual), key=lambda p: p.id)
+        chosen = self._choose_proposals(proposals, len(manual), rng)
+
+        moments = self._prep_moments(rng)
+        added_at = moments.pop(0)
+        items: list[AgendaItem] = []
+
+        def put_on() -> None:  # the leader puts the chosen proposals on
+            authorize(session, leader, Action.MANAGE_AGENDA)
+            top = session.scalar(select(func.max(AgendaItem.position))
+                                 .where(AgendaItem.conference_id == conference_id))
+            for offset, proposal in enumerate(chosen):
+                question = None
+                if proposal.for_discussion and rng.random() < P_CASE_QUESTION:
+                    topic = _topic(_reason_codes(proposal.reason_text), proposal.reason)
+                    options = CASE_QUESTIONS.get(topic, MANUAL_QUESTIONS)
+                    question = options[rng.randrange(len(options))]
+                items.append(self._proposed_item(leader, conference_id, proposal,
+                                                 (top or 0) + 1 + offset, question))
+
+        self._dated(added_at, put_on)
+        texts_at = rng.sample(range(len(MANUAL_REASONS)), len(manual))
+        for k, p in enumerate(manual):  # a microteam puts its own patient on, with a question
+            nurse = session.get(Staff, p.nurse)
+            assert nurse is not None
+            which = AgendaList.DISCUSSION
+            reason = MANUAL_REASONS[texts_at[k]]
+            question = MANUAL_QUESTIONS[texts_at[k] % len(MANUAL_QUESTIONS)]
+            if not routine and k == len(manual) - 1:
+                which = AgendaList.INFORMATION
+                reason = MANUAL_INFO_REASONS[texts_at[k] % len(MANUAL_INFO_REASONS)]
+                question = ""
+            items.append(self._dated(
+                added_at + dt.timedelta(minutes=20 + 15 * k),
+                lambda nurse=nurse, p=p, reason=reason, question=question, which=which:
+                    agenda_service.add_case(session, nurse, conference_id, p.id, reason,
+                                            question, which),
+            ))
+
+        # Preparation, discussion cases first in an order of their own: about half prepared
+        # (all but one of them marked ready), one half-written, the rest not begun.
+        order = [i for i in items if i.list == AgendaList.DISCUSSION]
+        rng.shuffle(order)
+        order += [i for i in items if i.list != AgendaList.DISCUSSION]
+        n = len(order)
+        prepared = min(max(2, round(n / 2)), max(n - 2, 0))
+        ready = prepared - 1 if prepared >= 3 else prepared
+        earliest = added_at + dt.timedelta(minutes=45)
+        for k, item in enumerate(order[: prepared + 1]):
+            p = self.patients[item.patient_id - self.patients[0].id]
+            writer = session.get(Staff, p.nurse if rng.random() < 0.7 else p.pal)
+            assert writer is not None
+            texts = self._next_case_texts(p, item, rng)
+            if k == prepared:  # half-written: Anledning and 3P only
+                texts = {key: texts[key] for key in ("anledning", "tre_p")}
+            saved_at = max(moments[k % len(moments)], earliest + dt.timedelta(minutes=7 * k))
+            self._dated(saved_at, lambda item=item, writer=writer, texts=texts:
+                        case_service.save_draft(session, writer, item.id, texts,
+                                                dict.fromkeys(texts, ""), None))
+            if k < ready:
+                marker = session.get(Staff, p.nurse if k % 2 == 0 else p.pal)
+                assert marker is not None
+                self._dated(saved_at + dt.timedelta(minutes=rng.randint(5, 40)),
+                            lambda item=item, marker=marker:
+                                case_service.mark_ready(session, marker, item.id))
+        session.flush()
+        self.counts["agenda_item"] += self._count_from(AgendaItem, first_item)
+        self.counts["case_presentation"] += self._count_from(CasePresentation, first_case)
+        self.counts["audit_log"] += self._count_from(AuditLog, first_audit)
+
+    def _count_from(self, model: Any, first_id: int) -> int:
+        table: Table = model.__table__
+        return int(self.session.scalar(
+            select(func.count()).select_from(table).where(table.c.id >= first_id)
+        ) or 0)
+
+    def _choose_proposals(
+        self, proposals: Sequence[Any], n_manual: int, rng: random.Random
+    ) -> list[Any]:
+        """Which of the rules' proposals the leader has put on: carried-over cases first, one or
+        two routine ones for information, the rest a mix of reasons; a few are left pending
+        (fewer when the rules propose too few for a full agenda). In proposal order."""
+        target = rng.randint(*NEXT_CONFERENCE_CASES) - n_manual
+        leave = rng.randint(*NEXT_CONFERENCE_PENDING)
+        n = min(target, len(proposals))
+        n = max(min(n, len(proposals) - leave), min(len(proposals), 6 - n_manual))
+        carried = [p for p in proposals if p.carried_from_id]
+        routine = [p for p in proposals if not p.carried_from_id and not p.for_discussion]
+        by_reason: dict[str, list[Any]] = defaultdict(list)
+        for p in proposals:
+            if not p.carried_from_id and p.for_discussion:
+                by_reason[p.reason].append(p)
+        picked = carried[:n]
+        picked += rng.sample(routine, min(len(routine), rng.randint(1, 2), n - len(picked)))
+        queues = [by_reason[reason] for reason in sorted(by_reason)]
+        for queue in queues:
+            rng.shuffle(queue)
+        while len(picked) < n and any(queues):
+            for queue in queues:
+                if queue and len(picked) < n:
+                    picked.append(queue.pop())
+        rest = [p for p in proposals if p not in picked]
+        picked += rest[: n - len(picked)]  # too few for a discussion mix: routine ones too
+        wanted = {id(p) for p in picked}
+        return [p for p in proposals if id(p) in wanted]
+
+    def _proposed_item(
+        self, actor: Staff, conference_id: int, proposal: Any, position: int,
+        question: str | None,
+    ) -> AgendaItem:
+        """One proposal on the agenda as conference.services.agenda.add_proposals puts it there
+        (that one puts every proposal on), with the microteam's question."""
+        from conference.services import audit
+
+        item = AgendaItem(
+            conference_id=conference_id,
+            patient_id=proposal.patient_id,
+            list=AgendaList.DISCUSSION if proposal.for_discussion else AgendaList.INFORMATION,
+            source=(
+                AgendaSource.CARRIED_OVER if proposal.carried_from_id else AgendaSource.DUE_RULE
+            ),
+            reason=proposal.reason,
+            reason_text=proposal.reason_text,
+            question=question,
+            position=position,
+            carried_from_id=proposal.carried_from_id,
+            added_by_id=actor.id,
+        )
+        self.session.add(item)
+        audit.record(self.session, actor, "create", item)
+        return item
+
+    def _prep_moments(self, rng: random.Random) -> list[dt.datetime]:
+        """When the agenda was set up (the first) and cases were written: working hours on the
+        days since the last conference (after it ended), all before `today`."""
+        days = [
+            self.last_past + dt.timedelta(days=k)
+            for k in range((self.today - self.last_past).days)
+            if (self.last_past + dt.timedelta(days=k)).weekday() < 5
+            and not _closed(self.last_past + dt.timedelta(days=k))
+        ][-5:] or [self.last_past]
+
+        def first_hour(day: dt.date) -> int:  # the last conference ends before noon
+            return 12 if day == self.last_past else 8
+
+        moments = [_at(days[0], first_hour(days[0]), 30)]
+        for _ in range(16):
+            day = days[rng.randrange(len(days))]
+            moments.append(_at(day, rng.randint(first_hour(day) + 1, 15), rng.randint(0, 59)))
+        return moments
+
+    def _dated(self, moment: dt.datetime, call: Callable[[], Any]) -> Any:
+        """Run one service write, then date what it stamped with the clock (the case's
+        updated_at / ready_at, and its audit rows, before/after included) at `moment`."""
+        session = self.session
+        session.flush()
+        first = (session.scalar(select(func.max(AuditLog.id))) or 0) + 1
+        result = call()
+        session.flush()
+        rows = session.scalars(select(AuditLog).where(AuditLog.id >= first)).all()
+        stamps = {
+            (row.after or {}).get(key)
+            for row in rows
+            for key in ("updated_at", "ready_at")
+            if (row.after or {}).get(key) is not None
+            and (row.after or {}).get(key) != (row.before or {}).get(key)
+        }
+        iso = moment.isoformat()
+
+        def redate(values: dict[str, Any] | None) -> dict[str, Any] | None:
+            if values is None:
+                return None
+            return {k: iso if isinstance(v, str) and v in stamps else v
+                    for k, v in values.items()}
+
+        table = CasePresentation.__table__
+        for row in rows:
+            if row.entity == "case_presentation" and row.entity_id is not None:
+                changed = {k: moment for k in ("updated_at", "ready_at")
+                           if (row.after or {}).get(k) in stamps}
+                if changed:  # a plain UPDATE: the case keeps the version the service gave it
+                    session.execute(
+                        table.update().where(table.c.id == row.entity_id).values(**changed)
+                    )
+            row.at = moment
+            row.before = redate(row.before)
+            row.after = redate(row.after)
+        session.flush()
+        return result
+
+    def _next_case_texts(
+        self, p: _Patient, item: AgendaItem, rng: random.Random
+    ) -> dict[str, str]:
+        """The microteam's texts for a case on the next conference (template field keys)."""
+        codes = _reason_codes(item.reason_text)
+        if item.source == AgendaSource.MANUAL:
+            occasion = f"Tilføjet af mikroteamet: {item.reason_text}."
+            topic = "manuel"
+        else:
+            open_notes = [note for _, _, note, resolved in p.concerns if resolved is None]
+            named = codes or [item.reason]
+            parts = [OCCASION_TEXT.get(code, "") for code in named]
+            if "bekymring" in named and open_notes:  # "En medarbejder har rejst …: <note>"
+                parts[named.index("bekymring")] += open_notes[-1]
+            occasion = " ".join(parts)
+            topic = _topic(codes, item.reason)
+        if item.question:
+            occasion += f"\n\nSpørgsmål til konferencen: {item.question}"
+        grouped = any(e.code == "livet_med_smerter" and e.status == "gennemfoert"
+                      for e in p.events)
+        takeaways = (" ".join(rng.sample(TAKEAWAYS, 2)) if grouped
+                     else EARLY_TAKEAWAYS[rng.randrange(len(EARLY_TAKEAWAYS))])
+        perpetuating = rng.sample(PERPETUATING, 2)
+        proposals = CASE_PROPOSALS.get(topic, CASE_PROPOSALS["manuel"])
+        return {
+            "anledning": occasion.strip(),
+            "tre_p": (
+                f"Grundlæggende: {PREDISPOSING[rng.randrange(len(PREDISPOSING))]}. "
+                f"Udløsende: {PRECIPITATING[rng.randrange(len(PRECIPITATING))]}. "
+                f"Vedligeholdende: {perpetuating[0]} og {perpetuating[1]}."
+            ),
+            "maal_udbytte": f"Mål: {GOALS[rng.randrange(len(GOALS))]}. {takeaways}",
+            "barrierer": " ".join(rng.sample(BARRIERS[:-1], rng.randint(1, 2))),
+            "vurdering": proposals[rng.randrange(len(proposals))],
+        }
 
     def _actions(self, p: _Patient, decision: str) -> list[tuple[str, int, str, str | None, int]]:
         result = []

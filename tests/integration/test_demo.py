@@ -3,7 +3,7 @@
 One small build per database (scale 0.25, a fixed `today`), checked for what the app relies on:
 determinism, valid CPR numbers, groups within capacity and running this week, every due rule
 and every standard-course step represented among active patients, PRO with missing scores, and
-the next conference.
+the next conference with a realistic agenda, partly prepared.
 """
 
 from __future__ import annotations
@@ -22,6 +22,10 @@ from sqlalchemy.orm import Session
 
 from conference import pathway, pro
 from conference.cpr import parse_cpr
+from conference.services import agenda as agenda_service
+from conference.services import cases as case_service
+from conference.services import groups as groups_service
+from conference.services.settings import next_conference_date
 from db.demo import TEMPLATE_FIELDS, DemoStats, build_demo, ensure_demo, main
 from db.migrate import upgrade
 from db.models import (
@@ -484,12 +488,6 @@ def test_conferences(demo: Built) -> None:
         assert 100 <= len(past) <= 106
         assert all(str(c.status) == "afsluttet" and c.signed_off_at for c in past)
         assert all(c.date.weekday() == 2 for c in past)
-        # The upcoming conference: only the manually added items.
-        items = session.scalars(
-            select(AgendaItem).where(AgendaItem.conference_id == upcoming.id)
-        ).all()
-        assert 1 <= len(items) <= 2
-        assert all(str(i.source) == "manuel" and i.question for i in items)
         # Past agendas: discussed items with conclusions, a few carried over.
         statuses = Counter(
             str(s) for s in session.scalars(select(AgendaItem.status))
@@ -511,6 +509,108 @@ def test_conferences(demo: Built) -> None:
             .where(ActionItem.status == "aaben", ActionItem.due_date < TODAY)
         )
         assert overdue > 0
+
+
+def _next_agenda(session: Session) -> list[tuple]:
+    """The next conference's cases as the generator left them, in speaking order."""
+    upcoming = _upcoming(session)
+    return [
+        tuple(row)
+        for row in session.execute(
+            select(AgendaItem.patient_id, AgendaItem.list, AgendaItem.source,
+                   AgendaItem.reason, AgendaItem.question, CasePresentation.fields,
+                   CasePresentation.ready_at, CasePresentation.ready_by_id)
+            .outerjoin(CasePresentation, CasePresentation.agenda_item_id == AgendaItem.id)
+            .where(AgendaItem.conference_id == upcoming.id)
+            .order_by(AgendaItem.position, AgendaItem.id)
+        )
+    ]
+
+
+def test_next_conference_has_a_realistic_agenda(demo: Built) -> None:
+    """6-12 cases, most proposed by the due rules (with their reason, some with the microteam's
+    question), a few by hand and one or two for information; about half prepared from the
+    template and most of those marked ready by the patient's microteam, one half-written, the
+    rest not begun; a few due proposals left for "Sæt forslagene på dagsordenen"."""
+    with Session(demo.engine) as session:
+        upcoming = _upcoming(session)
+        assert next_conference_date(session, TODAY) == upcoming.date
+        items = session.scalars(
+            select(AgendaItem).where(AgendaItem.conference_id == upcoming.id)
+        ).all()
+        assert 6 <= len(items) <= 12
+        assert all(str(i.status) == "planlagt" and i.reason_text for i in items)
+        sources = Counter(str(i.source) for i in items)
+        assert sources["regel"] >= 4 and 1 <= sources["manuel"] <= 3, sources
+        lists = Counter(str(i.list) for i in items)
+        assert 1 <= lists["orientering"] <= 2 and lists["droeftelse"] >= 5, lists
+        assert sum(1 for i in items if i.question) >= 2
+        assert all(i.question for i in items
+                   if str(i.source) == "manuel" and str(i.list) == "droeftelse")
+        due = due_by_reason(session)
+        proposed = set().union(*due.values())
+        assert all(i.patient_id in proposed for i in items if str(i.source) == "regel")
+        assert len({str(i.reason) for i in items if str(i.source) == "regel"}) >= 3
+
+        readiness = case_service.case_readiness(session, upcoming.id)
+        states = Counter(str(r.state) for r in readiness.values())
+        assert states["klar"] >= 3, states
+        assert states["ikke_paabegyndt"] >= 1, states
+        half_written = [r for r in readiness.values() if str(r.state) == "kladde" and r.missing]
+        assert len(half_written) == 1, readiness
+        prepared = [r for r in readiness.values() if not r.missing]
+        assert abs(len(prepared) - len(items) / 2) <= 1, states
+        template = case_service.current_template(session)
+        required = [f.key for f in template.fields if f.required and not f.system]
+        stored = {
+            c.agenda_item_id: c
+            for c in session.scalars(
+                select(CasePresentation).where(
+                    CasePresentation.agenda_item_id.in_([i.id for i in items])
+                )
+            )
+        }
+        for info in prepared:
+            case = stored[info.agenda_item_id]
+            assert all(len(case.fields.get(key, "").strip()) > 20 for key in required), case.fields
+        # Marked ready by someone in the patient's microteam, on a day before today; the audit
+        # trail has the case written and marked, at the same moments.
+        patients = {i.id: session.get(Patient, i.patient_id) for i in items}
+        for item_id, case in stored.items():
+            patient = patients[item_id]
+            team = set(session.scalars(select(MicroteamMember.staff_id).where(
+                MicroteamMember.microteam_id == patient.microteam_id)))
+            assert case.updated_by_id in team and case.updated_at.date() < TODAY
+            trail = session.execute(
+                select(AuditLog.action, AuditLog.at, AuditLog.actor_id).where(
+                    AuditLog.entity == "case_presentation", AuditLog.entity_id == case.id)
+                .order_by(AuditLog.id)
+            ).all()
+            assert trail[0].action == "create" and trail[0].at == case.updated_at
+            if case.ready_at is not None:
+                assert case.ready_by_id in team and case.ready_at.date() < TODAY
+                assert case.version == 2
+                assert (trail[-1].action, trail[-1].at, trail[-1].actor_id) == (
+                    "update", case.ready_at, case.ready_by_id)
+        created = session.scalar(
+            select(func.count()).select_from(AuditLog).where(
+                AuditLog.entity == "agenda_item", AuditLog.action == "create",
+                AuditLog.entity_id.in_([i.id for i in items]))
+        )
+        assert created == len(items)
+
+        pending = agenda_service.pending_proposals(session, upcoming.id, TODAY)
+        assert 3 <= len(pending) <= 8, pending
+        assert not {p.patient_id for p in pending} & {i.patient_id for i in items}
+        assert len(groups_service.holdkonference(session, upcoming.date)) >= 3
+
+
+def test_next_conference_agenda_is_the_same_on_both_databases(
+    sqlite_pair: tuple[Built, Built], postgres: Built
+) -> None:
+    with Session(sqlite_pair[0].engine) as a, Session(sqlite_pair[1].engine) as b, \
+            Session(postgres.engine) as c:
+        assert _next_agenda(a) == _next_agenda(b) == _next_agenda(c)
 
 
 def test_ensure_demo_skips_when_staff_exist(sqlite_pair: tuple[Built, Built]) -> None:
