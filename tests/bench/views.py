@@ -8,7 +8,7 @@ it from QUERY (e.g. the patient page's ?id=); a page with a second screen worth 
 a group, the projection) gets an extra view in EXTRA_VIEWS.
 
 `prepare_meeting` puts the demo centre in the state the board is used in: the next conference
-with its agenda filled from the proposals, the meeting started and the first case on the board.
+with the agenda the demo prepared for it, the meeting started and the first case on the board.
 """
 
 from __future__ import annotations
@@ -171,14 +171,20 @@ def views() -> list[View]:
 
 
 def prepare_meeting(session: Session, today: dt.date) -> int:
-    """The next conference as it is during the meeting: agenda filled from the proposals, the
-    meeting started, the first discussion case on the board. Returns the conference id."""
+    """The next conference as it is during the meeting: its agenda as the demo centre prepared
+    it (filled from the proposals if it has none), the meeting started, the first discussion case
+    on the board. Returns the conference id.
+
+    The demo gives the meeting the same agenda (about ten cases) at every scale: a centre ten
+    times the size has more history and more proposals, not a ten times longer meeting."""
     actor = leader(session)
     day = next_conference_date(session, today)
     conference = agenda.ensure_conference(session, actor, day)
     session.flush()
-    agenda.add_proposals(session, actor, conference.id, today)
-    session.flush()
+    if not session.scalar(select(AgendaItem.id).where(AgendaItem.conference_id == conference.id)
+                          .limit(1)):
+        agenda.add_proposals(session, actor, conference.id, today)
+        session.flush()
     first = session.scalar(
         select(AgendaItem.id)
         .where(
