@@ -74,7 +74,9 @@ def save(db, actor, item_id, version, **values):
 
 
 def audit_rows(db, entity: str) -> list[AuditLog]:
-    return list(db.scalars(select(AuditLog).where(AuditLog.entity == entity)))
+    return list(db.scalars(
+        select(AuditLog).where(AuditLog.entity == entity).order_by(AuditLog.id)
+    ))
 
 
 # --------------------------------------------------------------------------- drafts
