@@ -93,22 +93,30 @@ clocks(conference_id, plan.default_case_seconds, mode)
 @st.fragment(run_every=3)
 def live_board() -> None:
     """Re-read every few seconds: what others save shows here without a reload."""
+    can_lead = decide(roles, Action.MANAGE_AGENDA).allowed
     with db_session() as session:
         view = agenda.board(session, conference_id)
         groups = board_view.groups_for(session, view.date)
         sheet = board_view.sheet_for(session, view.current_item_id, today()) if projection else None
-        shown = [sheet.patient_id] if sheet else [] if projection else [
-            c.patient_id for c in view.cases
-        ]
+        pending = [] if projection or view.signed_off or not can_lead else pending_proposals(
+            conference_id, today()
+        )
+        # Every patient the screen names: the case(s), flagged group patients, proposals.
+        flagged = [f.patient_id for g in groups for f in g.flags if f.patient_id is not None]
+        if projection:
+            shown = [sheet.patient_id] if sheet else flagged
+        else:
+            shown = [c.patient_id for c in view.cases] + flagged + [
+                p.patient_id for p in pending[:board_view.PROPOSALS_SHOWN]
+            ]
         if shown:
-            record_view(session, acting_user(session), "konference", shown)
+            record_view(session, acting_user(session), "konference", list(dict.fromkeys(shown)))
     if projection:
         board_view.projection(view, groups, sheet, act, mode)
         return
-    pending = [] if view.signed_off else pending_proposals(conference_id, today())
     board_view.leader_board(
         view, groups, pending, act, staff_options(), patient_choices(),
-        can_lead=decide(roles, Action.MANAGE_AGENDA).allowed,
+        can_lead=can_lead,
         can_record_attendance=decide(roles, Action.RECORD_ATTENDANCE).allowed,
     )
 

@@ -572,9 +572,8 @@ def case_detail(session: Session, agenda_item_id: int, today: dt.date) -> CaseVi
 
 
 def _names(session: Session, ids: set[int | None]) -> dict[int, str]:
+    # Asked even when there is nobody to name: one statement whatever the case holds.
     wanted = [i for i in ids if i is not None]
-    if not wanted:
-        return {}
     return dict(session.execute(select(Staff.id, Staff.name).where(Staff.id.in_(wanted))).all())
 
 
@@ -591,11 +590,11 @@ def case_stamp(session: Session, agenda_item_id: int) -> CaseStamp:
     item, _conference = _item(session, agenda_item_id)
     row = _case_row(session, agenda_item_id)
     template = _template_of(session, row)
+    names = _names(session, {row.ready_by_id, row.updated_by_id} if row else set())
     if row is None:
         values = _initial(item)
         return CaseStamp(None, values, _ready_info(item.id, None, template.fields,
                                                    template.version_no, initial=values))
-    names = _names(session, {row.ready_by_id, row.updated_by_id})
     values = dict(row.fields or {})
     readiness = _ready_info(
         item.id, values, template.fields, template.version_no, row.ready_at,

@@ -28,6 +28,7 @@ from db.models import ActionStatus, AgendaList, AgendaStatus, utcnow
 
 Act = Callable[..., bool]  # runs a service write; False when it was refused
 PARTS = {"hold": "Holdkonference", "patient": "Patientkonference", "faglig": "Faglig udvikling"}
+PROPOSALS_SHOWN = 30  # pending proposals listed by name on the board
 
 
 def groups_for(session: Session, day: dt.date) -> list[HoldkonferenceGroup]:
@@ -221,7 +222,7 @@ def leader_board(
         if pending and not locked:
             with st.container(border=True):
                 st.markdown(f"**{len(pending)} forslag er ikke på dagsordenen endnu**")
-                for proposal in pending[:30]:
+                for proposal in pending[:PROPOSALS_SHOWN]:
                     st.caption(escape_md(proposal.reason_text))
                 st.button("Sæt forslagene på dagsordenen", type="primary", key="add_proposals",
                           on_click=act, args=(agenda.add_proposals, view.conference_id))

@@ -274,6 +274,30 @@ def test_patients_flagged_for_the_holdkonference_are_logged_where_named(
     assert (referent.id, "referat") in rows
 
 
+def test_the_board_logs_its_cases_and_the_proposals_it_names(run_page, demo_url) -> None:
+    leader = one_with_role(demo_url, Role.MOEDELEDER)
+    day = in_db(demo_url, lambda s: next_conference_date(s, today()))
+
+    def named(session):  # noqa: ANN001, ANN202
+        conference = agenda.find_conference(session, day)
+        on_agenda = {c.patient_id for c in agenda.board(session, conference.id).cases}
+        pending = {p.patient_id for p in agenda.pending_proposals(session, conference.id,
+                                                                  today())[:30]}
+        return on_agenda, pending
+
+    on_agenda, pending = in_db(demo_url, named)
+    assert on_agenda and pending  # the demo's next conference has both
+    since = last_log_id(demo_url)
+    app = run_page("views/konference.py", som=leader.initials, dato=day.isoformat())
+    assert not app.exception
+    logged = set(in_db(demo_url, lambda s: s.scalars(
+        select(AccessLog.patient_id).where(AccessLog.id > since,
+                                           AccessLog.staff_id == leader.id,
+                                           AccessLog.view == "konference")
+    ).all()))
+    assert on_agenda | pending <= logged
+
+
 # --------------------------------------------------------------------------- not logged: not shown
 
 
