@@ -20,7 +20,7 @@ from conference.ui.context import (
     staff_options,
     today,
 )
-from conference.ui.reads import patient_choices, pending_proposals
+from conference.ui.reads import patient_search, pending_proposals
 
 DATE_PARAM = "dato"
 VIEW_PARAM = "visning"
@@ -115,7 +115,7 @@ def live_board() -> None:
         board_view.projection(view, groups, sheet, act, mode)
         return
     board_view.leader_board(
-        view, groups, pending, act, staff_options(), patient_choices(),
+        view, groups, pending, act, staff_options(), patient_search,
         can_lead=can_lead,
         can_record_attendance=decide(roles, Action.RECORD_ATTENDANCE).allowed,
     )

@@ -57,19 +57,25 @@ def case_sheet(session: Session, item_id: int, today: dt.date) -> CaseSheet:
     if row is None:
         raise NotFound("Sagen findes ikke.")
     item, patient = row
-    presentation = session.scalar(
-        select(CasePresentation).where(CasePresentation.agenda_item_id == item_id)
-    )
+    # The presentation with its template's fields and the presenter's name, in one statement
+    # (none if the case has not been prepared).
+    found = session.execute(
+        select(CasePresentation.fields, CasePresentation.ready_at, PresentationTemplate.fields,
+               Staff.name)
+        .outerjoin(PresentationTemplate,
+                   PresentationTemplate.id == CasePresentation.template_id)
+        .outerjoin(Staff, Staff.id == CasePresentation.presented_by_id)
+        .where(CasePresentation.agenda_item_id == item_id)
+    ).one_or_none()
     fields: list[tuple[str, str]] = []
     presenter = ""
-    if presentation is not None:
-        template = session.get(PresentationTemplate, presentation.template_id)
-        texts = presentation.fields or {}
-        for field in template.fields if template else []:
+    ready_at = None
+    if found is not None:
+        texts, ready_at, template_fields, presenter_name = found
+        texts = texts or {}
+        for field in template_fields or []:
             fields.append((field["label"], (texts.get(field["key"]) or "").strip()))
-        if presentation.presented_by_id:
-            person = session.get(Staff, presentation.presented_by_id)
-            presenter = person.name if person else ""
+        presenter = presenter_name or ""
     team = session.execute(
         select(TeamNote.text, TeamNote.updated_at, Staff.name)
         .join(Staff, Staff.id == TeamNote.author_id)
@@ -93,7 +99,7 @@ def case_sheet(session: Session, item_id: int, today: dt.date) -> CaseSheet:
         sex=patient.sex.value,
         presenter=presenter,
         fields=fields,
-        ready=presentation is not None and presentation.ready_at is not None,
+        ready=ready_at is not None,
         pro=pro_points(session, patient.id),
         team_notes=[Note(name, at.date(), text) for text, at, name in team],
         group_notes=[Note(name, at.date(), note, group) for note, at, name, group in groups],

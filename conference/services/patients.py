@@ -351,13 +351,25 @@ def list_patients(session: Session, today: dt.date) -> PatientList:
     return PatientList(conference_date, rows)
 
 
-def patient_choices(session: Session) -> list[tuple[int, str]]:
-    """Every active patient as (id, "Fornavn Efternavn (ddmmyy-xxxx)"), by name: for pickers,
-    which need no stage, course or due reasons."""
+def search_patients(session: Session, text: str, limit: int = 20) -> list[tuple[int, str]]:
+    """Active patients matching every word of `text` (in a name, or digits in the CPR number),
+    as (id, "Fornavn Efternavn (ddmmyy-xxxx)"), by name; at most `limit`. For pickers: one
+    statement, as many rows as are shown, whatever the centre's size."""
+    conditions = []
+    for word in text.split():
+        digits = "".join(c for c in word if c.isdigit())
+        if digits and len(digits) == len(word.replace("-", "")):
+            conditions.append(Patient.cpr.contains(digits, autoescape=True))
+        else:
+            conditions.append(or_(Patient.first_name.icontains(word, autoescape=True),
+                                  Patient.last_name.icontains(word, autoescape=True)))
+    if not conditions:
+        return []
     rows = session.execute(
         select(Patient.id, Patient.first_name, Patient.last_name, Patient.cpr)
-        .where(Patient.status == PatientStatus.ACTIVE)
+        .where(Patient.status == PatientStatus.ACTIVE, *conditions)
         .order_by(Patient.last_name, Patient.first_name, Patient.id)
+        .limit(limit)
     ).all()
     return [(pid, f"{first} {last} ({format_cpr(cpr)})") for pid, first, last, cpr in rows]
 

@@ -198,7 +198,7 @@ def leader_board(
     pending: list[rules.Proposal],
     act: Act,
     staff: list[StaffOption],
-    patients: list[tuple[int, str]],
+    search: Callable[[str], list[tuple[int, str]]],
     can_lead: bool = True,
     can_record_attendance: bool = True,
 ) -> None:
@@ -245,7 +245,7 @@ def leader_board(
                     st.button("Sæt tilbage på dagsordenen", key=f"restore{case.item_id}",
                               on_click=act, args=(agenda.restore, case.item_id))
         if not locked:
-            add_case_form(view, act, patients)
+            add_case_form(view, act, search)
         st.subheader(f"3. Faglig udvikling (ca. {plan.development_minutes} min)")
         development_form(view, act, locked)
     with attendance_tab:
@@ -281,24 +281,37 @@ def controls(view: agenda.Board, act: Act, locked: bool) -> None:
                        on_click=act, args=(agenda.end_meeting, view.conference_id))
 
 
-def add_case_form(view: agenda.Board, act: Act, patients: list[tuple[int, str]]) -> None:
-    with st.expander("Tilføj patient manuelt"), st.form("add_case"):
-        names = dict(patients)
-        chosen = st.selectbox("Patient", list(names), format_func=names.get, index=None,
-                              placeholder="Søg på navn", key=field_key("add_case", "patient"))
-        reason = st.text_input("Anledning (påkrævet)", max_chars=2000,
-                               key=field_key("add_case", "reason"))
-        question = st.text_area("Spørgsmål til konferencen", max_chars=2000,
-                                key=field_key("add_case", "question"))
-        which = st.radio("Liste", [AgendaList.DISCUSSION, AgendaList.INFORMATION],
-                         format_func=lambda v: "Til drøftelse" if v == AgendaList.DISCUSSION
-                         else "Til orientering", horizontal=True)
-        if st.form_submit_button("Tilføj"):
-            if chosen is None:
-                st.session_state["board_error"] = "Vælg en patient."
-            elif act(agenda.add_case, view.conference_id, chosen, reason, question, which):
-                saved("add_case")
-            st.rerun()
+def add_case_form(
+    view: agenda.Board, act: Act, search: Callable[[str], list[tuple[int, str]]]
+) -> None:
+    with st.expander("Tilføj patient manuelt"):
+        text = st.text_input("Find patienten", placeholder="Navn eller CPR-nummer",
+                             key=field_key("add_case", "search"), max_chars=100)
+        names = dict(search(text)) if text.strip() else {}
+        if text.strip() and not names:
+            st.caption("Ingen aktive patienter matcher søgningen.")
+        patient_key = field_key("add_case", "patient")
+        if st.session_state.get("add_case_searched") != text:  # a new search: new choices
+            st.session_state["add_case_searched"] = text
+            st.session_state[patient_key] = next(iter(names)) if len(names) == 1 else None
+        with st.form("add_case"):
+            chosen = st.selectbox(
+                "Patient", list(names), format_func=names.get, key=patient_key,
+                placeholder="Vælg blandt de fundne" if names else "Søg først ovenfor",
+            )
+            reason = st.text_input("Anledning (påkrævet)", max_chars=2000,
+                                   key=field_key("add_case", "reason"))
+            question = st.text_area("Spørgsmål til konferencen", max_chars=2000,
+                                    key=field_key("add_case", "question"))
+            which = st.radio("Liste", [AgendaList.DISCUSSION, AgendaList.INFORMATION],
+                             format_func=lambda v: "Til drøftelse" if v == AgendaList.DISCUSSION
+                             else "Til orientering", horizontal=True)
+            if st.form_submit_button("Tilføj"):
+                if chosen is None:
+                    st.session_state["board_error"] = "Find og vælg en patient."
+                elif act(agenda.add_case, view.conference_id, chosen, reason, question, which):
+                    saved("add_case")
+                st.rerun()
 
 
 def development_form(view: agenda.Board, act: Act, locked: bool) -> None:

@@ -8,8 +8,7 @@ import streamlit as st
 
 from conference.agenda import Proposal
 from conference.services.agenda import pending_proposals as _pending
-from conference.services.patients import PatientList, list_patients
-from conference.services.patients import patient_choices as _choices
+from conference.services.patients import PatientList, list_patients, search_patients
 from conference.ui.context import db_session
 
 
@@ -20,10 +19,10 @@ def patient_list(today: dt.date) -> PatientList:
 
 
 @st.cache_data(ttl=60, show_spinner=False)
-def patient_choices() -> list[tuple[int, str]]:
-    """Active patients as (id, name with CPR), for pickers."""
+def patient_search(text: str) -> list[tuple[int, str]]:
+    """Active patients matching a name or CPR search, for pickers (at most 20)."""
     with db_session() as session:
-        return _choices(session)
+        return search_patients(session, text)
 
 
 @st.cache_data(ttl=60, show_spinner=False)

@@ -130,14 +130,43 @@ def _not_on(url: str, on_board: set[int]) -> int:
     return found
 
 
+def find_patient(app, url: str, patient_id: int, form: str = "add_case_r0"):
+    """Search the manual-add form for the patient by CPR number: they are the one found."""
+    engine = make_engine(url)
+    with session_scope(engine) as session:
+        cpr = session.get(Patient, patient_id).cpr
+    engine.dispose()
+    app.text_input(key=f"{form}_search").input(f"{cpr[:6]}-{cpr[6:]}").run()
+    return app
+
+
+def test_the_manual_add_search_finds_patients_by_name_and_offers_only_the_found(
+    run_page, demo_url, free_day
+):
+    app = create_with_agenda(run_page, free_day)
+    engine = make_engine(demo_url)
+    with session_scope(engine) as session:
+        patient = session.scalars(select(Patient).where(Patient.status == PatientStatus.ACTIVE)
+                                  .order_by(Patient.id)).first()
+        first, last = patient.first_name, patient.last_name
+    engine.dispose()
+    app.text_input(key="add_case_r0_search").input(f"{first[:3].lower()} {last}").run()
+    options = app.selectbox(key="add_case_r0_patient").options
+    assert 1 <= len(options) <= 20
+    assert all(first[:3].lower() in o.lower() and last in o for o in options)
+    app.text_input(key="add_case_r0_search").input("zzzz ingen").run()
+    assert "Ingen aktive patienter matcher" in " ".join(c.value for c in app.caption)
+    assert app.selectbox(key="add_case_r0_patient").options == []
+
+
 def test_a_refused_manual_case_keeps_what_was_typed_and_a_saved_one_empties_the_form(
     run_page, demo_url, free_day
 ):
     app = create_with_agenda(run_page, free_day)
     on_board = {c.patient_id for c in board_of(demo_url, free_day).discussion}
-    box = app.selectbox(key="add_case_r0_patient")
     patient = _not_on(demo_url, on_board)
-    box.set_value(patient)
+    find_patient(app, demo_url, patient)
+    assert app.selectbox(key="add_case_r0_patient").value == patient  # the one found
     app.text_area(key="add_case_r0_question").input("Skal hun tilbydes CFT?")
     button(app, "Tilføj").click().run()
     assert app.error[0].value == "Skriv, hvorfor patienten skal på konferencen."
@@ -150,6 +179,7 @@ def test_a_refused_manual_case_keeps_what_was_typed_and_a_saved_one_empties_the_
     added = {c.patient_id for c in board_of(demo_url, free_day).discussion} - on_board
     assert len(added) == 1, patient
     assert app.text_area(key="add_case_r1_question").value == ""  # a fresh, empty form
+    assert app.text_input(key="add_case_r1_search").value == ""
 
 
 def test_a_lone_case_may_be_planned_for_more_than_two_hours(run_page, demo_url, free_day):
@@ -159,7 +189,7 @@ def test_a_lone_case_may_be_planned_for_more_than_two_hours(run_page, demo_url, 
     with session_scope(engine) as session:  # a three-hour meeting, with one case in it
         agenda.find_conference(session, dt.date.fromisoformat(free_day)).duration_minutes = 180
     engine.dispose()
-    app.selectbox(key="add_case_r0_patient").set_value(_not_on(demo_url, set()))
+    find_patient(app, demo_url, _not_on(demo_url, set()))
     app.text_input(key="add_case_r0_reason").input("Uafklaret smertebillede")
     button(app, "Tilføj").click().run()
     assert not app.exception, [e.message for e in app.exception]
