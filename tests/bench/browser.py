@@ -46,7 +46,9 @@ from tests.bench.serve import (
     server,
     wait_ms,
 )
-from tests.bench.views import ROOT, leader
+from tests.bench.views import ROOT, leader, rewind_at_last_case
+
+REWIND_SECONDS = 4  # the board's fragment re-reads every 3 s: time to show the rewound case
 
 TRIVIAL = ROOT / "tests" / "bench" / "trivial_page.py"
 
@@ -132,6 +134,8 @@ def steps(
     holds. Also counts the clicks that moved the meeting on by more than one case."""
     times, skipped = [], 0
     for _ in range(clicks):
+        if rewind_at_last_case(url, today):
+            time.sleep(REWIND_SECONDS)
         settle(page)
         _, _, position = meeting_state(url, today)
         previous = before()
@@ -184,6 +188,7 @@ def run(url: str, browser: Browser, args: argparse.Namespace, today: dt.date) ->
     skips: dict[str, int] = {}
     with server(env={"DATABASE_URL": url}) as app:
         initials, _, _ = meeting_state(url, today)
+        rewind_at_last_case(url, today)  # a case on the board (an earlier run may have ended)
         open_root(browser, app.url, f"?som={initials}")
         board = f"{app.url}/konference?som={initials}"
         print("  board: first draws …", flush=True)
@@ -199,6 +204,7 @@ def run(url: str, browser: Browser, args: argparse.Namespace, today: dt.date) ->
         )
         page.context.close()
         print("  projection: Næste ▶ …", flush=True)
+        rewind_at_last_case(url, today)
         page = new_page(browser)
         page.goto(f"{app.url}/konference?visning=projektion&som={initials}")
         wait_ms(page, HEADER, "Sag ")

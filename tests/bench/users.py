@@ -40,10 +40,10 @@ from conference.services.settings import next_conference_date
 from conference.ui import navigation
 from db.models import AgendaItem, AgendaList, MicroteamMember, Patient, Role, Staff
 from db.session import make_engine, session_scope
-from tests.bench.browser import BOARD_DRAWN, IDLE_NOW, MARK_MOVED, current_name
+from tests.bench.browser import BOARD_DRAWN, IDLE_NOW, MARK_MOVED, REWIND_SECONDS, current_name
 from tests.bench.centre import centres
 from tests.bench.serve import CLICK, TIMEOUT_MS, server
-from tests.bench.views import leader
+from tests.bench.views import leader, rewind_at_last_case
 from tests.e2e.conftest import CHROMIUM_ARGS, chromium_path
 
 MEMBERS = 6
@@ -114,6 +114,7 @@ async def new_context(browser: Browser) -> BrowserContext:
 
 async def leader_clicks(browser: Browser, base: str, who: Cast, url: str, today: dt.date,
                         clicks: int) -> list[float]:
+    rewind_at_last_case(url, today)  # a case on the board (an earlier run may have ended)
     context = await new_context(browser)
     page = await context.new_page()
     await page.goto(f"{base}/konference?som={who.leader}")
@@ -122,6 +123,8 @@ async def leader_clicks(browser: Browser, base: str, who: Cast, url: str, today:
     for _ in range(clicks):
         with contextlib.suppress(PlaywrightTimeout):  # its timers may keep the board running:
             await wait_ms(page, IDLE_NOW, timeout=3_000)  # the leader clicks anyway
+        if rewind_at_last_case(url, today):
+            await asyncio.sleep(REWIND_SECONDS)
         await asyncio.sleep(0.5)
         previous = current_name(url, today)
         handle = await page.wait_for_function(CLICK, arg="Næste ▶", polling="raf")

@@ -37,6 +37,7 @@ from db.models import (
     Staff,
     TherapyGroup,
 )
+from db.session import make_engine, session_scope
 
 ROOT = Path(__file__).resolve().parents[2]
 APP = ROOT / "app.py"
@@ -200,3 +201,19 @@ def prepare_meeting(session: Session, today: dt.date) -> int:
         agenda.go_to(session, actor, conference.id, first)
     session.flush()
     return conference.id
+
+
+def rewind_at_last_case(url: str, today: dt.date) -> bool:
+    """Before a timed "Næste ▶": if the meeting is at its last discussion case (or past it), make
+    the first case current again, so the click moves on to a case. True if it rewound (the
+    board then needs a few seconds for its fragment to show it)."""
+    engine = make_engine(url)
+    with session_scope(engine) as session:
+        conference_id = next_conference_id(session, today)
+        view = agenda.board(session, conference_id)
+        order = [c.item_id for c in view.discussion]
+        rewound = bool(order) and view.current_item_id in (None, order[-1])
+        if rewound:
+            agenda.go_to(session, leader(session), conference_id, order[0])
+    engine.dispose()
+    return rewound
