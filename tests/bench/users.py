@@ -181,18 +181,29 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def machine_seconds() -> tuple[float, float]:
+    """(busy, total) CPU seconds of every core so far (Linux /proc/stat)."""
+    ticks = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    idle = ticks[3] + ticks[4]  # idle + iowait
+    return (sum(ticks) - idle) / os.sysconf("SC_CLK_TCK"), sum(ticks) / os.sysconf("SC_CLK_TCK")
+
+
 class Busy:
-    """How busy the server was over a phase: its CPU seconds per wall-clock second."""
+    """How busy the server was over a phase (its CPU seconds per wall-clock second), and the
+    whole machine (busy cores: the server, the browsers and this script together)."""
 
     def __init__(self, pid: int) -> None:
         self.pid = pid
 
     def __enter__(self) -> Busy:
         self.cpu, self.wall = cpu_seconds(self.pid), time.monotonic()
+        self.machine = machine_seconds()[0]
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self.share = (cpu_seconds(self.pid) - self.cpu) / (time.monotonic() - self.wall)
+        wall = time.monotonic() - self.wall
+        self.share = (cpu_seconds(self.pid) - self.cpu) / wall
+        self.machine_share = (machine_seconds()[0] - self.machine) / wall
 
 
 async def scenario(
@@ -229,7 +240,8 @@ async def scenario(
         bursts = await asyncio.gather(*tasks)
         await browser.close()
     return {"alone": alone, "together": together, "bursts": sum(bursts), "others": len(others),
-            "busy": (busy_alone.share, busy_together.share)}
+            "busy": (busy_alone.share, busy_together.share),
+            "machine": (busy_alone.machine_share, busy_together.machine_share)}
 
 
 def _fmt(values: list[float]) -> str:
@@ -278,6 +290,8 @@ def main(argv: list[str] | None = None) -> int:
           f"   ({result['bursts']} saves typed by the others meanwhile)")
     print("  the server's CPU use meanwhile (1.0 = one core busy; Python runs scripts on one "
           f"core at a time): alone {result['busy'][0]:.2f}, together {result['busy'][1]:.2f}")
+    print(f"  the whole machine's busy cores (of {os.cpu_count()}: server, browsers, this script): "
+          f"alone {result['machine'][0]:.2f}, together {result['machine'][1]:.2f}")
     base = statistics.median(alone)
     p95 = sorted(together)[min(len(together) - 1, round(0.95 * (len(together) - 1)))]
     print(f"  p95 with {1 + result['others']} users / median alone: {p95 / base:.2f} "
