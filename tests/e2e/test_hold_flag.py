@@ -10,7 +10,7 @@ from playwright.sync_api import Page, expect
 
 from conference.services import groups as svc
 from db.session import make_engine, session_scope
-from tests.e2e.conftest import screenshot, wait_idle
+from tests.e2e.conftest import pick_option, screenshot, wait_idle
 
 NOTE = "Har svært ved at deltage i øvelserne; ønsker samtale om smertemedicin."
 
@@ -29,13 +29,8 @@ def a_group_and_an_unflagged_patient(demo_url: str) -> tuple[svc.GroupSummary, s
 
 
 def choose(page: Page, label: str, option: str) -> None:
-    """Pick `option` in the visible selectbox labelled `label` (type to search, then click)."""
-    box = page.get_by_test_id("stSelectbox").filter(
-        has=page.get_by_text(label, exact=True)
-    ).filter(visible=True)
-    box.click()
-    page.keyboard.type(option)
-    page.get_by_role("option", name=option).first.click()
+    """Pick `option` in the visible selectbox labelled `label` (retried if a rerun closes it)."""
+    pick_option(page, page.get_by_test_id("stMain"), label, option)
     wait_idle(page)
 
 
