@@ -22,7 +22,8 @@ PROJECTION_CSS = """
 [data-testid="stMain"] [data-testid="stMetricLabel"] p { font-size: 1.6rem !important; }
 [data-testid="stMain"] [data-testid="stMetricDelta"] p,
 [data-testid="stMain"] [data-testid="stMetricDelta"] div { font-size: 1.6rem !important; }
-[data-testid="stMain"] .stMarkdownBadge { font-size: 1.45rem !important; line-height: 1.5; }
+[data-testid="stMain"] .stMarkdownBadge { font-size: 1.45rem !important; line-height: 1.5;
+  white-space: normal !important; max-width: none !important; overflow: visible !important; }
 [data-testid="stMainBlockContainer"] { padding-top: 1.5rem !important; }
 [data-testid="stSidebar"] { display: none; }
 </style>
