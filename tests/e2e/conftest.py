@@ -100,3 +100,12 @@ def pick_option(page: Page, scope: Locator, label: str, text: str, attempts: int
                 raise
             box.press("Escape")
             box.fill("")
+
+
+def click_tab(page: Page, name: str) -> None:
+    """Open the tab `name`. During a rerun Streamlit can briefly keep the old tab bar beside the
+    new one (two tabs of that name): the newest, the last in the page, is the one to click."""
+    wait_idle(page)
+    tabs = page.get_by_role("tab", name=name)
+    expect(tabs.first).to_be_visible()
+    tabs.last.click()

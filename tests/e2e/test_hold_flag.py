@@ -10,7 +10,7 @@ from playwright.sync_api import Page, expect
 
 from conference.services import groups as svc
 from db.session import make_engine, session_scope
-from tests.e2e.conftest import pick_option, screenshot, wait_idle
+from tests.e2e.conftest import click_tab, pick_option, screenshot, wait_idle
 
 NOTE = "Har svært ved at deltage i øvelserne; ønsker samtale om smertemedicin."
 
@@ -49,7 +49,7 @@ def test_a_therapist_flags_a_patient_and_the_flag_shows_on_the_group(
     expect(page.get_by_role("heading", name=group.name)).to_be_visible()
     expect(page).to_have_url(re.compile(rf"/hold\?.*hold={group.id}"))
 
-    page.get_by_role("tab", name="Til holdkonference").click()
+    click_tab(page, "Til holdkonference")
     choose(page, "Patient", patient)
     page.get_by_label("Hvad er kommet frem, og hvad skal overleveres?").fill(NOTE)
     page.get_by_role("button", name="Til holdkonference").click()

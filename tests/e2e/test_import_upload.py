@@ -9,7 +9,7 @@ from pathlib import Path
 from playwright.sync_api import Page, expect
 
 from conference.cpr import format_cpr, make_cpr
-from tests.e2e.conftest import screenshot, wait_idle
+from tests.e2e.conftest import click_tab, screenshot, wait_idle
 
 PEOPLE = [("Søs", "Zimport", dt.date(1934, 2, 3), "K"),
           ("Åge", "Zimport", dt.date(1935, 4, 5), "M")]
@@ -63,7 +63,7 @@ def test_upload_preview_confirm_and_find_the_patients(page: Page, app_server, tm
 def test_download_the_pro_table_as_csv(page: Page, app_server) -> None:
     page.goto(f"{app_server.url}/import_eksport")
     wait_idle(page)
-    page.get_by_role("tab", name="Eksport").click()
+    click_tab(page, "Eksport")
     with page.expect_download() as download:
         page.get_by_role("button", name="PRO (CSV)").click()
     assert download.value.suggested_filename.startswith("pro_")

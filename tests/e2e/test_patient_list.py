@@ -7,7 +7,7 @@ from playwright.sync_api import Page, expect
 
 from conference.services.patients import list_patients, pro_points
 from db.session import make_engine, session_scope
-from tests.e2e.conftest import screenshot, wait_idle
+from tests.e2e.conftest import click_tab, screenshot, wait_idle
 
 
 def a_patient_due(demo_url: str):
@@ -48,7 +48,7 @@ def test_search_the_list_and_open_a_patient(page: Page, app_server, demo_url) ->
     screenshot(page, "e2e_patient_page")
 
     # the PRO tab: flags with words, the trend charts, the table
-    page.get_by_role("tab", name="PRO").click()
+    click_tab(page, "PRO")
     expect(page.get_by_text("Dialogstøtte, ikke beslutningsstøtte", exact=False)).to_be_visible()
     expect(page.locator("[data-testid='stVegaLiteChart']:visible").first).to_be_visible()
     screenshot(page, "e2e_patient_pro")

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from conference.services import agenda
 from db.models import Patient, PatientStatus, Staff
 from db.session import make_engine, session_scope
-from tests.e2e.conftest import SCREENSHOTS, pick_option, screenshot, wait_idle
+from tests.e2e.conftest import SCREENSHOTS, click_tab, pick_option, screenshot, wait_idle
 
 DAY = dt.date(2032, 3, 3)  # a Wednesday far from the demo's own conferences
 
@@ -108,11 +108,11 @@ def test_record_sign_off_download_and_follow_up(page: Page, app_server, demo_url
     wait_idle(page)
 
     # close the conference and fetch the minutes
-    page.get_by_role("tab", name="Referat og afslutning").click()
+    click_tab(page, "Referat og afslutning")
     page.get_by_role("button", name="Underskriv referatet og afslut konferencen").click()
     wait_idle(page)
     expect(page.get_by_text("Underskrevet af").first).to_be_visible()
-    page.get_by_role("tab", name="Referat og afslutning").click()
+    click_tab(page, "Referat og afslutning")
     wait_idle(page)
     pdf_button = page.get_by_role("button", name="Hent referat som PDF")
     expect(pdf_button).to_be_enabled()

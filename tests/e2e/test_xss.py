@@ -11,7 +11,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.conftest import DEMO_SCALE, database_url, drop_database
-from tests.e2e.conftest import StreamlitServer, screenshot, wait_idle
+from tests.e2e.conftest import StreamlitServer, click_tab, screenshot, wait_idle
 from tests.xss import Stored, build_database
 
 #: every element or attribute in the DOM that a payload could have made
@@ -84,7 +84,7 @@ def test_patient_page_shows_the_payloads_as_text(page: Page, xss_app, dialogs) -
         "heading", name="XssFornavn <img src=x onerror=alert(1)> XssEfternavn ![x](http://evil/x.png)"
     )).to_be_visible()
     expect(page.get_by_text("XssProblemstilling: <script>alert(1)</script>").first).to_be_attached()
-    page.get_by_role("tab", name="Baggrund og mikroteam").click()
+    click_tab(page, "Baggrund og mikroteam")
     wait_idle(page)
     expect(page.get_by_text("XssMikroteam <img src=x onerror=alert(1)>").last).to_be_visible()
     page.get_by_text("Rejs en problemstilling til tværfaglig konference").click()
