@@ -2217,8 +2217,10 @@ class _DemoBuilder:
                     topic = _topic(_reason_codes(proposal.reason_text), proposal.reason)
                     options = CASE_QUESTIONS.get(topic, MANUAL_QUESTIONS)
                     question = options[rng.randrange(len(options))]
-                items.append(self._proposed_item(leader, conference_id, proposal,
-                                                 (top or 0) + 1 + offset, question))
+                items.append(agenda_service.add_proposal(
+                    self.session, leader, conference_id, proposal, (top or 0) + 1 + offset,
+                    question,
+                ))
 
         self._dated(added_at, put_on)
         texts_at = rng.sample(range(len(MANUAL_REASONS)), len(manual))
@@ -2305,32 +2307,6 @@ class _DemoBuilder:
         picked += rest[: n - len(picked)]  # too few for a discussion mix: routine ones too
         wanted = {id(p) for p in picked}
         return [p for p in proposals if id(p) in wanted]
-
-    def _proposed_item(
-        self, actor: Staff, conference_id: int, proposal: Any, position: int,
-        question: str | None,
-    ) -> AgendaItem:
-        """One proposal on the agenda as conference.services.agenda.add_proposals puts it there
-        (that one puts every proposal on), with the microteam's question."""
-        from conference.services import audit
-
-        item = AgendaItem(
-            conference_id=conference_id,
-            patient_id=proposal.patient_id,
-            list=AgendaList.DISCUSSION if proposal.for_discussion else AgendaList.INFORMATION,
-            source=(
-                AgendaSource.CARRIED_OVER if proposal.carried_from_id else AgendaSource.DUE_RULE
-            ),
-            reason=proposal.reason,
-            reason_text=proposal.reason_text,
-            question=question,
-            position=position,
-            carried_from_id=proposal.carried_from_id,
-            added_by_id=actor.id,
-        )
-        self.session.add(item)
-        audit.record(self.session, actor, "create", item)
-        return item
 
     def _prep_moments(self, rng: random.Random) -> list[dt.datetime]:
         """When the agenda was set up (the first) and cases were written: working hours on the

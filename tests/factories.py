@@ -31,8 +31,19 @@ from db.models import (
     StaffRole,
     TherapyGroup,
 )
+from db.session import make_engine, session_scope
 
 _serial = itertools.count(1)
+
+
+def in_db(url: str, call):  # noqa: ANN001, ANN201 - a function of a session
+    """Run `call(session)` in a transaction of its own on the database at `url`."""
+    engine = make_engine(url)
+    try:
+        with session_scope(engine) as session:
+            return call(session)
+    finally:
+        engine.dispose()
 
 
 def staff(

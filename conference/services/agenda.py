@@ -359,6 +359,29 @@ def _next_position(session: Session, conference_id: int) -> int:
     return (top or 0) + 1
 
 
+def add_proposal(
+    session: Session, actor: Staff, conference_id: int, proposal: rules.Proposal, position: int,
+    question: str | None = None,
+) -> AgendaItem:
+    """One proposal of the due rules on the agenda at `position` (audited). The caller has
+    checked the role and that the conference is open."""
+    item = AgendaItem(
+        conference_id=conference_id,
+        patient_id=proposal.patient_id,
+        list=AgendaList.DISCUSSION if proposal.for_discussion else AgendaList.INFORMATION,
+        source=AgendaSource.CARRIED_OVER if proposal.carried_from_id else AgendaSource.DUE_RULE,
+        reason=proposal.reason,
+        reason_text=proposal.reason_text,
+        question=question,
+        position=position,
+        carried_from_id=proposal.carried_from_id,
+        added_by_id=actor.id,
+    )
+    session.add(item)
+    audit.record(session, actor, "create", item)
+    return item
+
+
 def add_proposals(
     session: Session, actor: Staff, conference_id: int, today: dt.date | None = None
 ) -> int:
@@ -368,21 +391,7 @@ def add_proposals(
     found = pending_proposals(session, conference_id, today)
     position = _next_position(session, conference_id)
     for offset, proposal in enumerate(found):
-        item = AgendaItem(
-            conference_id=conference_id,
-            patient_id=proposal.patient_id,
-            list=AgendaList.DISCUSSION if proposal.for_discussion else AgendaList.INFORMATION,
-            source=(
-                AgendaSource.CARRIED_OVER if proposal.carried_from_id else AgendaSource.DUE_RULE
-            ),
-            reason=proposal.reason,
-            reason_text=proposal.reason_text,
-            position=position + offset,
-            carried_from_id=proposal.carried_from_id,
-            added_by_id=actor.id,
-        )
-        session.add(item)
-        audit.record(session, actor, "create", item)
+        add_proposal(session, actor, conference_id, proposal, position + offset)
     return len(found)
 
 

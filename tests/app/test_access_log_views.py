@@ -30,7 +30,7 @@ from db.models import (
     Staff,
     StaffRole,
 )
-from db.session import make_engine, session_scope
+from tests.factories import in_db
 
 LOG_FAILED = "Adgangen kunne ikke logges, så oplysningerne vises ikke. Prøv igen om lidt."
 
@@ -43,15 +43,6 @@ class Opened:
     staff: Staff
     view: str
     patient_ids: list[int]
-
-
-def in_db(url: str, call):  # noqa: ANN001, ANN201 - a function of a session
-    engine = make_engine(url)
-    try:
-        with session_scope(engine) as session:
-            return call(session)
-    finally:
-        engine.dispose()
 
 
 def today() -> dt.date:

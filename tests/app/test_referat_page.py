@@ -22,6 +22,7 @@ from db.models import (
     Staff,
 )
 from db.session import make_engine, session_scope
+from tests.factories import in_db
 
 _weeks = itertools.count(1)
 
@@ -50,15 +51,6 @@ def meeting(demo_url: str):
         }
     yield data
     engine.dispose()
-
-
-def in_db(url: str, call):  # noqa: ANN001, ANN201 - a function of a session
-    engine = make_engine(url)
-    try:
-        with session_scope(engine) as session:
-            return call(session)
-    finally:
-        engine.dispose()
 
 
 def open_case(run_page, meeting, index: int = 0):

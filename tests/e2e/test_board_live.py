@@ -4,7 +4,7 @@ microteam member has just marked their case ready on another screen."""
 import datetime as dt
 import re
 
-from playwright.sync_api import Browser, expect
+from playwright.sync_api import Browser, Page, expect
 
 from conference.services import cases
 from db.models import Patient, PatientStatus, ProResponse, Staff
@@ -48,6 +48,16 @@ def prepared_case(url: str) -> dict:
     return result
 
 
+def mark_ready(nurse: Page, url: str, case: dict) -> None:
+    """The case's nurse, in a browser of their own, marks it "Klar til konference"."""
+    nurse.goto(f"{url}/?som={case['nurse']}")
+    wait_idle(nurse)
+    nurse.goto(f"{url}/forbered_sag?sag={case['id']}&som={case['nurse']}")
+    wait_idle(nurse)
+    nurse.get_by_role("button", name="Klar til konference").click()
+    wait_idle(nurse)
+
+
 def test_the_board_shows_a_case_marked_ready_elsewhere_within_5_s(
     browser: Browser, app_server, demo_url
 ) -> None:
@@ -65,13 +75,7 @@ def test_the_board_shows_a_case_marked_ready_elsewhere_within_5_s(
             timeout=30_000
         )
 
-        nurse = nurse_ctx.new_page()
-        nurse.goto(f"{app_server.url}/?som={case['nurse']}")
-        wait_idle(nurse)
-        nurse.goto(f"{app_server.url}/forbered_sag?sag={case['id']}&som={case['nurse']}")
-        wait_idle(nurse)
-        nurse.get_by_role("button", name="Klar til konference").click()
-        wait_idle(nurse)
+        mark_ready(nurse_ctx.new_page(), app_server.url, case)
 
         # no reload on the leader's screen: the board's fragment re-reads every 3 s
         ready = leader.get_by_text(re.compile(name + r" · .* · klar$"))
@@ -117,13 +121,7 @@ def test_the_projection_shows_a_case_marked_ready_elsewhere_within_5_s(
                ).to_be_visible()
         assert case["name"] not in projector.inner_text("body")  # first name + initial only
 
-        nurse = nurse_ctx.new_page()
-        nurse.goto(f"{app_server.url}/?som={case['nurse']}")
-        wait_idle(nurse)
-        nurse.goto(f"{app_server.url}/forbered_sag?sag={case['id']}&som={case['nurse']}")
-        wait_idle(nurse)
-        nurse.get_by_role("button", name="Klar til konference").click()
-        wait_idle(nurse)
+        mark_ready(nurse_ctx.new_page(), app_server.url, case)
 
         # nobody touches the projector: its fragment re-reads every 3 s
         expect(projector.get_by_text("Klar til konference", exact=False)).to_be_visible(

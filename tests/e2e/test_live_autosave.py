@@ -16,7 +16,7 @@ from conference.services import agenda, cases, minutes
 from db.models import Patient, PatientStatus, Staff
 from tests.e2e.conftest import screenshot, wait_idle
 from tests.e2e.test_case_autosave import a_new_case
-from tests.e2e.test_referat_journey import in_db
+from tests.factories import in_db
 
 CASE_TEXT = "Grundlæggende: tidlige belastninger.\nVedligeholdende: søvnmangel."
 GOAL_TEXT = "At kunne gå en tur med hunden hver dag."

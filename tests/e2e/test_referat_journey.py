@@ -13,19 +13,10 @@ from sqlalchemy import select
 
 from conference.services import agenda
 from db.models import Patient, PatientStatus, Staff
-from db.session import make_engine, session_scope
 from tests.e2e.conftest import SCREENSHOTS, click_tab, pick_option, screenshot, wait_idle
+from tests.factories import in_db
 
 DAY = dt.date(2032, 3, 3)  # a Wednesday far from the demo's own conferences
-
-
-def in_db(url: str, call):  # noqa: ANN001, ANN201 - a function of a session
-    engine = make_engine(url)
-    try:
-        with session_scope(engine) as session:
-            return call(session)
-    finally:
-        engine.dispose()
 
 
 @pytest.fixture
