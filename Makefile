@@ -5,7 +5,7 @@ PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 UV := $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
 PORT ?= 8501
 
-.PHONY: run test test-sqlite test-postgres lint env demo chromium bench
+.PHONY: run test test-sqlite test-postgres test-later lint env demo chromium nginx bench
 
 # Debian's own Python refuses `pip install --user` (PEP 668): then ask it to allow this one tool.
 $(UV):
@@ -21,8 +21,9 @@ run: env
 	$(UV) run streamlit run app.py --server.address localhost --server.port $(PORT) \
 		--browser.gatherUsageStats false
 
-## The whole suite: lint, migrations in sync, then every test on SQLite and on PostgreSQL.
-test: env chromium lint test-sqlite test-postgres
+## The whole suite: lint, migrations in sync, every test on SQLite and on PostgreSQL, then the
+## tests that run in this process once more with the clock a year ahead (time bombs fail now).
+test: env chromium nginx lint test-sqlite test-postgres test-later
 
 lint: env
 	$(UV) run ruff check .
@@ -36,8 +37,18 @@ test-postgres: env
 	@$(UV) run python scripts/require_postgres.py "$(PG_TEST_URL)"
 	KT_TEST_DB="$(PG_TEST_URL)" $(UV) run pytest -n 2 --dist loadfile
 
+## The clock moved a year ahead (time-machine) for every test but the browser ones, whose
+## server runs in its own process on the real clock.
+test-later: env
+	@echo "=== Test suite on SQLite, clock $${KT_CLOCK_SHIFT_DAYS:-365} days ahead ==="
+	KT_CLOCK_SHIFT_DAYS=$${KT_CLOCK_SHIFT_DAYS:-365} KT_TEST_DB=sqlite $(UV) run pytest -n 2 \
+		--dist loadfile tests/unit tests/integration tests/app
+
 chromium:
 	@scripts/ensure-chromium
+
+nginx:
+	@scripts/ensure-nginx
 
 demo: env
 	$(UV) run python -m db.demo --reset --scale $${SCALE:-1}

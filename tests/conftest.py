@@ -22,6 +22,9 @@ from db.migrate import upgrade
 from db.session import make_engine
 
 TEST_DB = os.environ.get("KT_TEST_DB", "sqlite")
+#: Days to move this process's clock ahead for the whole run (`make test-later`): a test that
+#: pins a date near today and lets the code read the clock fails now, not next year.
+CLOCK_SHIFT_DAYS = int(os.environ.get("KT_CLOCK_SHIFT_DAYS", "0"))
 DEMO_SCALE = 0.15
 
 
@@ -81,6 +84,23 @@ def pytest_sessionstart(session: pytest.Session) -> None:  # noqa: ARG001
             f"The PostgreSQL run of the suite cannot pass without it.\n{banner}\n"
         )
         pytest.exit("PostgreSQL not reachable", returncode=3)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def shifted_clock() -> Iterator[None]:
+    """With KT_CLOCK_SHIFT_DAYS set, the clock of this test process runs that many days ahead
+    (it keeps ticking). Browser tests run a server in another process and are left out of such
+    runs (see the Makefile)."""
+    if not CLOCK_SHIFT_DAYS:
+        yield
+        return
+    import datetime as dt
+
+    import time_machine
+
+    later = dt.datetime.now(dt.UTC) + dt.timedelta(days=CLOCK_SHIFT_DAYS)
+    with time_machine.travel(later, tick=True):
+        yield
 
 
 @pytest.fixture(scope="session")

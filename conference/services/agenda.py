@@ -252,9 +252,11 @@ def board(session: Session, conference_id: int) -> Board:
 
 
 def pending_proposals(
-    session: Session, conference_id: int, today: dt.date | None = None
+    session: Session, conference_id: int, today: dt.date
 ) -> list[rules.Proposal]:
-    """Carried-over cases and patients due by the rules who are not yet on this agenda."""
+    """Carried-over cases and patients due by the rules who are not yet on this agenda. `today`
+    decides which earlier meetings count as over though never closed (passed in, never read
+    from the clock here)."""
     conference = _conference(session, conference_id)
     on = set(
         session.scalars(
@@ -262,7 +264,7 @@ def pending_proposals(
         )
     )
     carried = rules.carry_over(
-        _unfinished(session, conference.date, today or dt.date.today()), on
+        _unfinished(session, conference.date, today), on
     )
     due = rules.proposals(
         due_courses(session, conference.date), conference.date,
@@ -382,9 +384,7 @@ def add_proposal(
     return item
 
 
-def add_proposals(
-    session: Session, actor: Staff, conference_id: int, today: dt.date | None = None
-) -> int:
+def add_proposals(session: Session, actor: Staff, conference_id: int, today: dt.date) -> int:
     """Put carried-over and due patients on the agenda; returns how many were added."""
     authorize(session, actor, Action.MANAGE_AGENDA)
     _open_conference(session, conference_id)

@@ -22,6 +22,7 @@ from conference.services.groups import HoldkonferenceGroup, holdkonference
 from conference.services.settings import get_setting
 from conference.services.staff import StaffOption
 from conference.ui import pro_view, projection_style
+from conference.ui.context import today
 from conference.ui.form_keys import field_key, saved
 from conference.ui.text import escape_md
 from db.models import ActionStatus, AgendaList, AgendaStatus, utcnow
@@ -225,7 +226,7 @@ def leader_board(
                 for proposal in pending[:PROPOSALS_SHOWN]:
                     st.caption(escape_md(proposal.reason_text))
                 st.button("Sæt forslagene på dagsordenen", type="primary", key="add_proposals",
-                          on_click=act, args=(agenda.add_proposals, view.conference_id))
+                          on_click=act, args=(agenda.add_proposals, view.conference_id, today()))
         if not locked:
             case_panel(view, act, plan)
         st.markdown("**Til drøftelse**")

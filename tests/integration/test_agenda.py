@@ -73,7 +73,7 @@ def test_every_due_rule_puts_the_patient_on_the_agenda_with_its_reason(db, leade
     f.event(db, not_due, "livet_med_smerter", CourseStatus.IN_PROGRESS)
     db.flush()
 
-    added = agenda.add_proposals(db, leader, meeting.id)
+    added = agenda.add_proposals(db, leader, meeting.id, DAY)
 
     items = on_agenda(db, meeting)
     assert added == len(expected)
@@ -85,7 +85,7 @@ def test_every_due_rule_puts_the_patient_on_the_agenda_with_its_reason(db, leade
     assert set(lists.values()) == {AgendaList.DISCUSSION}
     assert not_due.id not in items
     # running it again adds nothing
-    assert agenda.add_proposals(db, leader, meeting.id) == 0
+    assert agenda.add_proposals(db, leader, meeting.id, DAY) == 0
 
 
 def test_cases_not_reached_are_carried_over_and_marked(db, leader):
@@ -104,7 +104,7 @@ def test_cases_not_reached_are_carried_over_and_marked(db, leader):
     assert items[missed.id].status == AgendaStatus.NOT_REACHED
 
     meeting = agenda.ensure_conference(db, leader, DAY)
-    agenda.add_proposals(db, leader, meeting.id)
+    agenda.add_proposals(db, leader, meeting.id, DAY)
     now = on_agenda(db, meeting)
     assert set(now) == {missed.id, postponed.id}
     assert all(i.source == AgendaSource.CARRIED_OVER for i in now.values())
@@ -113,7 +113,18 @@ def test_cases_not_reached_are_carried_over_and_marked(db, leader):
     assert all(c.carried_over for c in view.cases)
     # carried once only
     later = agenda.ensure_conference(db, leader, DAY + dt.timedelta(days=7))
-    assert agenda.add_proposals(db, leader, later.id) == 0
+    assert agenda.add_proposals(db, leader, later.id, DAY) == 0
+
+
+def test_a_meeting_never_closed_carries_its_cases_once_its_day_has_passed(db, leader):
+    """The same agenda read the day after an unclosed meeting: its planned cases carry over."""
+    forgotten = agenda.ensure_conference(db, leader, DAY)
+    patient = f.patient(db, "Glemt")
+    agenda.add_case(db, leader, forgotten.id, patient.id, "Drøftelse ønsket")
+    later = agenda.ensure_conference(db, leader, DAY + dt.timedelta(days=7))
+    assert agenda.pending_proposals(db, later.id, DAY) == []
+    carried = agenda.pending_proposals(db, later.id, DAY + dt.timedelta(days=1))
+    assert [p.patient_id for p in carried] == [patient.id]
 
 
 def test_two_lists_and_moving_between_them(db, leader, meeting):
