@@ -60,6 +60,7 @@ class Unfinished:
     patient_id: int
     reason: str
     reason_text: str | None
+    for_discussion: bool = True
 
 
 def carry_over(unfinished: Sequence[Unfinished], already_on: set[int]) -> list[Proposal]:
@@ -71,7 +72,10 @@ def carry_over(unfinished: Sequence[Unfinished], already_on: set[int]) -> list[P
             continue
         seen.add(case.patient_id)
         text = "Ikke nået sidst" + (f": {case.reason_text}" if case.reason_text else "")
-        result.append(Proposal(case.patient_id, case.reason, text, carried_from_id=case.item_id))
+        result.append(Proposal(
+            case.patient_id, case.reason, text, carried_from_id=case.item_id,
+            for_discussion=case.for_discussion,
+        ))
     return result
 
 

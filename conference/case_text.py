@@ -2,7 +2,8 @@
 
 - Baggrund: age, sex, diagnosis, pain duration and distribution, work situation, findings;
 - Forløb indtil nu: interventions attended with dates and attendance, missed sessions named;
-- PRO: per instrument baseline against the later time points, band, change, flags.
+- PRO: per instrument baseline against the later time points, band, change (with the
+  instrument's rule for a clinically relevant change), flags with their time point and date.
 
 Each function takes plain data (conference.services.patients' dataclasses) and returns text,
 rendered as text (never HTML or markdown). No database, no streamlit.
@@ -113,7 +114,9 @@ def _point_text(point: pro_trend.TrendPoint) -> str:
 
 def pro_text(answers: Sequence[pro_trend.Answers]) -> str:
     """When the patient answered; per instrument each time point with score and band, the
-    change from baseline, missing time points; then the flags. Dialogue support only."""
+    change from baseline and the rule it is judged by, missing time points; then the flags of
+    the latest response and, under "Tidligere målinger", older ones, each with time point and
+    date. Dialogue support only."""
     trends = pro_trend.trends(answers)
     if not trends:
         return "Patienten har ikke besvaret spørgeskemaer endnu."
@@ -126,15 +129,23 @@ def pro_text(answers: Sequence[pro_trend.Answers]) -> str:
         parts = [_point_text(p) for p in trend.points]
         parts += [f"{label.lower()} {pro_trend.NOT_ANSWERED}" for label in trend.missing]
         line = f"{trend.instrument.short_name}: " + "; ".join(parts)
-        latest = trend.latest
+        latest, base = trend.latest, trend.at("baseline")
         if latest is not None and latest.change is not None:
             line += f" – {latest.change.label}"
+            rule = pro.mic_text(trend.code, base.score if base else None)
+            if rule:
+                line += f" (mindste betydende ændring: {rule})"
         lines.append(line + ".")
-    flags = [f for t in trends for f in t.attention]
-    if flags:
+    split = pro_trend.split_flags(trends)
+    if split.current or split.history:
         lines.append("")
         lines.append("Markeringer (dialogstøtte, ikke beslutningsstøtte):")
-        lines += [f"- {pro_trend.flag_text(f)}" for f in flags]
+        lines += [f"- {pro_trend.flag_text(f)}" for f in split.current]
+        if not split.current:
+            lines.append(f"- Ingen ved seneste besvarelse ({split.latest}).")
+        if split.history:
+            lines.append(f"{pro_trend.HISTORY_TITLE}:")
+            lines += [f"- {pro_trend.flag_text(f)}" for f in split.history]
     return "\n".join(lines)
 
 

@@ -9,7 +9,7 @@ import pandas as pd
 
 from conference import pro
 from conference.labels import COURSE_STATUS
-from conference.pro_trend import NOT_ANSWERED, InstrumentTrend, direction_text
+from conference.pro_trend import MIC_COLUMN, NOT_ANSWERED, InstrumentTrend, direction_text
 from conference.services.patients import TimelineEntry
 
 STATUS_COLOURS = {
@@ -74,7 +74,7 @@ PRO_LINE = "#1a237e"
 PRO_CHART_WIDTH = 250
 PRO_CHART_HEIGHT = 160
 _PRO_COLUMNS = ["Instrument", "kind", "Dato", "Score", "Vist", "Tidspunkt", "Bånd",
-                "Ændring fra baseline", "segment", "fra", "til", "midt", "niveau"]
+                "Ændring fra baseline", MIC_COLUMN, "segment", "fra", "til", "midt", "niveau"]
 
 
 def pro_title(trend: InstrumentTrend) -> str:
@@ -90,13 +90,16 @@ def pro_title(trend: InstrumentTrend) -> str:
 def pro_frame(trends: list[InstrumentTrend]) -> pd.DataFrame:
     """All instruments in one long frame: shaded bands, the range, and the time points.
 
-    Display scale throughout (WHO-5 in %). A score that cannot be computed is a row of kind
-    'missing' (no y value: drawn as a marked gap, never as 0) and breaks the line.
+    Display scale throughout (WHO-5 in %). A time point without a score is a row of kind
+    'missing' (no y value: drawn as a marked gap labelled "kan ikke beregnes" or "ikke
+    besvaret", never as 0) and breaks the line. Every time point carries the instrument's
+    rule for a clinically relevant change (tooltip), from the registry.
     """
     rows: list[dict] = []
     for trend in trends:
         inst, title = trend.instrument, pro_title(trend)
         f = inst.display_factor
+        rule = pro.mic_text(trend.code) or "ingen fastsat"
         rows += [
             {"Instrument": title, "kind": "range", "Score": inst.score_min * f},
             {"Instrument": title, "kind": "range", "Score": inst.score_max * f},
@@ -119,6 +122,7 @@ def pro_frame(trends: list[InstrumentTrend]) -> pd.DataFrame:
                 "Tidspunkt": point.label,
                 "Bånd": point.band.label if point.band else "",
                 "Ændring fra baseline": point.change.label if point.change else "",
+                MIC_COLUMN: rule,
                 "segment": segment,
             })
             segment += 0 if point.computable else 1
@@ -141,14 +145,14 @@ def pro_small_multiples(
 ) -> alt.FacetChart:
     """Every instrument's trend as a small multiple: shaded cut-off bands, the score at each
     time point (date on x, one date range for all), a labelled gap where a score cannot be
-    computed, and the 'bedre' direction in every heading."""
+    computed or was not answered (saying which), and the 'bedre' direction in every heading."""
     frame = pro_frame(trends)
     decimal_comma = alt.Axis(labelExpr="replace(datum.label, '.', ',')")
     y = alt.Y("Score:Q", title=None, scale=alt.Scale(zero=False, nice=False), axis=decimal_comma)
     x = alt.X("Dato:T", title=None, scale=alt.Scale(domain=pro_date_domain(trends)),
               axis=alt.Axis(format="%d.%m.%y", labelAngle=0, tickCount=4, grid=False))
     tooltip = ["Tidspunkt:N", alt.Tooltip("Dato:T", format="%d.%m.%Y"), "Vist:N", "Bånd:N",
-               "Ændring fra baseline:N"]
+               "Ændring fra baseline:N", f"{MIC_COLUMN}:N"]
     base = alt.Chart()
 
     def kind(*names: str) -> alt.Chart:
@@ -178,7 +182,7 @@ def pro_small_multiples(
     )
     gap_text = kind("missing").mark_text(
         angle=270, align="right", baseline="bottom", dx=-4, dy=-3, fontSize=10, color="#424242"
-    ).encode(x=x, y=alt.value(0), text=alt.value(pro.NOT_COMPUTABLE))
+    ).encode(x=x, y=alt.value(0), text="Vist:N")
     order = [pro_title(t) for t in trends]
     return (
         alt.layer(bands, band_text, extent, line, dots, values, gap, gap_text, data=frame)

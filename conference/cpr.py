@@ -27,6 +27,7 @@ from datetime import date
 __all__ = [
     "CprError",
     "CprInfo",
+    "MAX_PLAUSIBLE_AGE",
     "MOD11_WARNING",
     "age_on",
     "century_for",
@@ -35,6 +36,7 @@ __all__ = [
     "modulus11_ok",
     "normalise_cpr",
     "parse_cpr",
+    "plausibility_warnings",
 ]
 
 MOD11_WEIGHTS = (4, 3, 2, 7, 6, 5, 4, 3, 2, 1)
@@ -42,6 +44,9 @@ MOD11_WARNING = (
     "CPR-nummeret opfylder ikke modulus 11-kontrollen (tilladt for numre udstedt efter 2007)"
 )
 FUTURE_WARNING = "Fødselsdatoen i CPR-nummeret ligger efter dags dato"
+#: An age above this (in whole years) at the referral date or today is most likely a wrong CPR
+#: number (e.g. a serial whose first digit puts the birth in the 1800s): a warning, not an error.
+MAX_PLAUSIBLE_AGE = 110
 
 # Separators accepted between DDMMYY and SSSS: hyphen-minus, non-breaking hyphen, en dash.
 _SEPARATORS = "\u2011\u2013-"  # hyphen last: literal inside [...]
@@ -172,6 +177,43 @@ def age_on(birth_date: date, on_date: date) -> int:
         raise ValueError(f"on_date {on_date} is before birth_date {birth_date}")
     before_birthday = (on_date.month, on_date.day) < (birth_date.month, birth_date.day)
     return on_date.year - birth_date.year - int(before_birthday)
+
+
+def _numeric(day: date) -> str:
+    return day.strftime("%d.%m.%Y")
+
+
+def plausibility_warnings(
+    birth_date: date, *, today: date, referral_date: date | None = None
+) -> list[str]:
+    """Danish warnings about a birth date (from a CPR number) that is hardly possible.
+
+    An age over :data:`MAX_PLAUSIBLE_AGE` on the referral date or on ``today`` (the oldest of
+    the two is named), and a birth date after the referral date. ``today`` is always passed in:
+    this never reads the clock. An empty list when nothing looks wrong.
+    """
+    warnings: list[str] = []
+    ages = [
+        (age_on(birth_date, on), what)
+        for on, what in (
+            (referral_date, f"ved henvisningen {_numeric(referral_date)}" if referral_date else ""),
+            (today, f"i dag ({_numeric(today)})"),
+        )
+        if on is not None and on >= birth_date
+    ]
+    if ages:
+        age, when = max(ages, key=lambda a: a[0])
+        if age > MAX_PLAUSIBLE_AGE:
+            warnings.append(
+                f"fødselsdatoen {_numeric(birth_date)} giver en alder på {age} år {when} – over "
+                f"{MAX_PLAUSIBLE_AGE} år. Kontrollér CPR-nummeret (7. ciffer afgør århundredet)."
+            )
+    if referral_date is not None and birth_date > referral_date:
+        warnings.append(
+            f"fødselsdatoen {_numeric(birth_date)} ligger efter henvisningsdatoen "
+            f"{_numeric(referral_date)}. Kontrollér CPR-nummeret og henvisningsdatoen."
+        )
+    return warnings
 
 
 def _century_digits(year: int) -> tuple[int, ...]:

@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session, aliased
 
 from conference import pro
 from conference.cpr import format_cpr
-from conference.formatting import date_numeric
+from conference.formatting import date_numeric, local_datetime_numeric, to_local
 from conference.labels import (
     ACTION_STATUS,
     AGENDA_LIST,
@@ -92,7 +92,7 @@ def _csv_cell(value: Any) -> str:
     if isinstance(value, bool):
         return "ja" if value else "nej"
     if isinstance(value, dt.datetime):
-        return value.strftime("%d-%m-%Y %H:%M")
+        return local_datetime_numeric(value)
     if isinstance(value, dt.date):
         return value.strftime("%d-%m-%Y")
     if isinstance(value, float):
@@ -114,7 +114,7 @@ def to_csv(table: ExportTable) -> bytes:
 
 def _xlsx_value(value: Any) -> Any:
     if isinstance(value, dt.datetime):
-        return value.replace(tzinfo=None)  # Excel has no time zones
+        return to_local(value).replace(tzinfo=None)  # Excel has no time zones: the Danish clock
     return neutralise(value)
 
 

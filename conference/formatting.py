@@ -1,4 +1,11 @@
-"""Danish dates, numbers and labels for the UI and texts (Babel, locale da_DK)."""
+"""Danish dates, numbers and labels for the UI and texts (Babel, locale da_DK).
+
+The one way to show a time: a stored timestamp (UTC; a naive one, as SQLite can give, is UTC
+too) is shown on the Danish clock (Europe/Copenhagen) by `local_clock` / `local_datetime`
+(`local_datetime_numeric` for CSV, `to_local` for an Excel cell). `time_hm` is only for a
+time of day that already is on the Danish clock (a meeting's start), never for a timestamp.
+tests/unit/test_house_rules.py keeps hour/minute formatting out of the rest of the code.
+"""
 
 from __future__ import annotations
 
@@ -25,12 +32,12 @@ def date_numeric(day: dt.date | None) -> str:
     return format_date(day, "dd.MM.y", locale=LOCALE) if day else ""
 
 
-def time_hm(moment: dt.datetime | dt.time | None) -> str:
+def time_hm(moment: dt.time | None) -> str:
+    """'09:00': a time of day already on the Danish clock ('' for none). A stored timestamp
+    goes through `local_clock` instead (refused here, so it cannot be shown in UTC)."""
+    if isinstance(moment, dt.datetime):
+        raise TypeError("time_hm takes a time of day; show a timestamp with local_clock")
     return format_time(moment, "HH:mm", locale=LOCALE) if moment else ""
-
-
-def datetime_short(moment: dt.datetime | None) -> str:
-    return format_datetime(moment, "d. MMM y 'kl.' HH:mm", locale=LOCALE) if moment else ""
 
 
 def number(value: float | None, digits: int = 1) -> str:
@@ -43,13 +50,30 @@ def number(value: float | None, digits: int = 1) -> str:
 LOCAL_TZ = get_timezone("Europe/Copenhagen")
 
 
+def to_local(moment: dt.datetime) -> dt.datetime:
+    """The same instant on the Danish clock (aware); a naive timestamp is taken as UTC."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.UTC)
+    return moment.astimezone(LOCAL_TZ)
+
+
+def local_day(moment: dt.datetime) -> dt.date:
+    """The Danish calendar day of a stored timestamp."""
+    return to_local(moment).date()
+
+
 def local_clock(moment: dt.datetime | None) -> str:
     """'14:05': a stored timestamp on the Danish clock ('' for none)."""
-    return format_time(moment, "HH:mm", tzinfo=LOCAL_TZ, locale=LOCALE) if moment else ""
+    return format_time(to_local(moment), "HH:mm", locale=LOCALE) if moment else ""
 
 
 def local_datetime(moment: dt.datetime | None) -> str:
     """'24. nov. 2026 kl. 14:05': a stored timestamp on the Danish clock ('' for none)."""
     if not moment:
         return ""
-    return format_datetime(moment, "d. MMM y 'kl.' HH:mm", tzinfo=LOCAL_TZ, locale=LOCALE)
+    return format_datetime(to_local(moment), "d. MMM y 'kl.' HH:mm", locale=LOCALE)
+
+
+def local_datetime_numeric(moment: dt.datetime | None) -> str:
+    """'24-11-2026 14:05' (what a Danish Excel reads from CSV), on the Danish clock."""
+    return format_datetime(to_local(moment), "dd-MM-y HH:mm", locale=LOCALE) if moment else ""

@@ -176,3 +176,13 @@ def default_name(intervention_name: str, start: dt.date) -> str:
     """'Afspænding – uge 3, 2027': the week the group starts is how the centre tells them apart."""
     year, week, _ = start.isocalendar()
     return f"{intervention_name} – uge {week}, {year}"
+
+
+def dropout_text(dropped_out_on: dt.date | None) -> str:
+    """'udgået af holdet 12. jan. 2027' (without the date when none is recorded).
+
+    A patient who dropped out of a group may still be flagged for the holdkonference (3.10:
+    problems that arose during the course); the flag says so wherever it is shown.
+    """
+    when = f" {date_short(dropped_out_on)}" if dropped_out_on else ""
+    return f"udgået af holdet{when}"

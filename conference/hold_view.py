@@ -122,6 +122,28 @@ def sessions_frame(detail: GroupDetail, today: dt.date) -> pd.DataFrame:
     )
 
 
+def flag_choices(detail: GroupDetail) -> dict[int, str]:
+    """Who can be flagged for the holdkonference: everyone who was on the group, by name.
+
+    A patient who dropped out is among them (3.10: problems that arose during the course),
+    named with their status: 'Frida Nielsen (udgået)'.
+    """
+    dropped = EnrolmentStatus.DROPPED_OUT
+    return {
+        r.patient_id: f"{r.name} ({ENROLMENT_STATUS[dropped].lower()})"
+        if r.status == dropped.value else r.name
+        for r in detail.roster
+    }
+
+
+def flag_heading(flag: FlagRow) -> str:
+    """Who a flag is about: 'Frida Nielsen · udgået af holdet 12. jan. 2027', or 'Hele holdet'."""
+    if flag.patient_id is None:
+        return GROUP_NOTE
+    name = flag.patient_name or ""
+    return f"{name} · {flag.dropout}" if flag.dropout else name
+
+
 def flag_byline(flag: FlagRow) -> str:
     text = f"{flag.created_by} · {local_datetime(flag.created_at)}"
     if flag.handled_at is not None:

@@ -12,7 +12,7 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from conference.formatting import LOCAL_TZ, date_long, date_numeric, local_datetime, time_hm
+from conference.formatting import date_long, date_numeric, local_datetime, local_day, time_hm
 from conference.labels import ACTION_STATUS, AGENDA_STATUS, DECISION, OWNER_ROLE
 from db.models import ActionStatus, AgendaStatus
 
@@ -145,15 +145,8 @@ def plan_line_text(line: PlanLine) -> str:
     return " ".join(parts)
 
 
-def _local_day(moment: dt.datetime) -> dt.date:
-    """The Danish calendar day of a stored timestamp (stored in UTC; naive means UTC)."""
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=dt.UTC)
-    return moment.astimezone(LOCAL_TZ).date()
-
-
 def _amendment_lines(amendment: AmendmentLine) -> list[str]:
-    day = date_numeric(_local_day(amendment.at))
+    day = date_numeric(local_day(amendment.at))
     lines = [f"Rettet {day} af {amendment.by}: {amendment.reason}"]
     before = amendment.before
     if "decision" in before or "decision_text" in before:
@@ -348,7 +341,7 @@ def build_minutes(data: MinutesData) -> Minutes:
         end_at = dt.datetime.combine(data.conference_date, data.starts_at) + dt.timedelta(
             minutes=data.duration_minutes
         )
-        end = time_hm(end_at)
+        end = time_hm(end_at.time())
     subtitle = date_long(data.conference_date).capitalize()
     if start:
         subtitle += f", kl. {start}–{end}"
@@ -392,11 +385,13 @@ def build_minutes(data: MinutesData) -> Minutes:
         blocks.append(Paragraph("Ingen sager blev drøftet."))
     for case in discussed:
         blocks += _case_blocks(case)
-    if data.information:
+    informed = [
+        c for c in data.information if c.decision or c.status == AgendaStatus.DISCUSSED.value
+    ]
+    left += [c for c in data.information if c not in informed]
+    if informed:
         blocks.append(Heading("Til orientering", 3))
-        blocks.append(
-            Bullets(tuple(f"{c.patient_name} ({c.cpr}): {c.reason_text}" for c in data.information))
-        )
+        blocks.append(Bullets(tuple(_information_text(c) for c in informed)))
     if left:
         blocks.append(Heading("Ikke drøftet", 3))
         blocks.append(Bullets(tuple(_left_text(c) for c in left)))
@@ -416,6 +411,16 @@ def build_minutes(data: MinutesData) -> Minutes:
         footer=f"Smertecenter Syd · tværfaglig konference {date_numeric(data.conference_date)}",
         file_stem=f"referat-{data.conference_date.isoformat()}",
     )
+
+
+def _information_text(case: CaseRecord) -> str:
+    """A case til orientering in one line: why, the conclusion confirmed, and its next steps."""
+    text = f"{case.patient_name} ({case.cpr}): {case.reason_text.strip().rstrip('.')}."
+    if case.decision:
+        text += " Konklusion: " + conclusion_text(case.decision, case.decision_text)
+    else:
+        text += " Ingen konklusion registreret."
+    return " ".join([text, *(plan_line_text(line) for line in case.plan)])
 
 
 def _left_text(case: CaseRecord) -> str:

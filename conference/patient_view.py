@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pandas as pd
 
 from conference.formatting import date_short, local_datetime
@@ -71,8 +73,18 @@ ENTITY = {
 ACTION = {"create": "Oprettet", "update": "Ændret", "delete": "Slettet"}
 
 
+def _stamp(text: str) -> str:
+    """A timestamp from an audit snapshot (ISO text, UTC) on the Danish clock; else the text."""
+    if len(text) < 16 or text[10:11] != "T":
+        return text
+    try:
+        return local_datetime(dt.datetime.fromisoformat(text))
+    except ValueError:
+        return text
+
+
 def _short(value: object) -> str:
-    text = "" if value is None else str(value)
+    text = "" if value is None else _stamp(str(value))
     return text if len(text) <= 80 else text[:77] + "…"
 
 

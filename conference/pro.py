@@ -8,14 +8,18 @@ rules on top of it:
   NaN) are prorated by the mean of the answered items when at least ``min_answered`` items are
   answered (default: at least half, BPI-style), and the score is then rounded half-up to one
   decimal; with fewer answers the score is ``None`` ("kan ikke beregnes"), never 0. EQ-5D-5L
-  needs all five dimensions and is scored with the Danish value set.
+  needs all five dimensions and is scored with the Danish value set. A scale with no answer at
+  all (a one-item scale without its answer) is "ikke besvaret", not "kan ikke beregnes":
+  :func:`missing_text`.
 * :func:`band_for` — the cut-off band of a score. Everything is on the raw score scale (WHO-5
   raw 0–25); only :func:`display_value` / :func:`format_score` apply the display factor
-  (WHO-5 ×4 → 0–100 %). Band limits are inclusive; a score between two bands (after prorating,
-  e.g. 7.5 with bands 0–7 and 8–10) belongs to the lower band, i.e. a cut-off counts as reached
-  only when the score is at least its lower limit.
+  (WHO-5 ×4 → 0–100 %) and the registry's display precision (``decimals``). Band limits are
+  inclusive; a score between two bands (after prorating, e.g. 7.5 with bands 0–7 and 8–10)
+  belongs to the lower band, i.e. a cut-off counts as reached only when the score is at least
+  its lower limit.
 * :func:`change` — change between two scores and whether it reaches the minimal important
-  change (MIC), taking the instrument's direction into account.
+  change (MIC), taking the instrument's direction into account; :func:`mic_text` /
+  :func:`change_rule_text` say the rule in Danish, from the registry.
 * :func:`flags` — dialogue support, never decision support: the only evaluative wording is
   "kræver opmærksomhed" (red) and "klinisk relevant ændring".
 """
@@ -23,6 +27,7 @@ rules on top of it:
 from __future__ import annotations
 
 import bisect
+import datetime as dt
 import itertools
 import math
 import numbers
@@ -34,6 +39,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from conference.formatting import number as _danish_number
+
 __all__ = [
     "ATTENTION",
     "Band",
@@ -44,6 +51,7 @@ __all__ = [
     "INSTRUMENTS",
     "Instrument",
     "LEVELS",
+    "NOT_ANSWERED",
     "NOT_COMPUTABLE",
     "ProValueError",
     "RELEVANT_CHANGE",
@@ -52,6 +60,7 @@ __all__ = [
     "TIMEPOINTS",
     "band_for",
     "change",
+    "change_rule_text",
     "display_bands",
     "display_value",
     "eq5d_index",
@@ -61,6 +70,8 @@ __all__ = [
     "instruments_for_timepoint",
     "load_instruments",
     "load_timepoints",
+    "mic_text",
+    "missing_text",
     "pcs_subscales",
     "score",
     "subscale_scores",
@@ -70,7 +81,9 @@ DEFAULT_PATH = Path(__file__).parent / "data" / "instruments.toml"
 
 DIRECTIONS = ("higher_worse", "higher_better", "lower_better")
 LEVELS = ("green", "yellow", "red")
-NOT_COMPUTABLE = "kan ikke beregnes"
+NOT_COMPUTABLE = "kan ikke beregnes"  # answered, but too many items missing for a score
+NOT_ANSWERED = "ikke besvaret"  # no item of the scale answered at all
+NO_MIC = "Ingen fastsat mindste betydende ændring"
 ATTENTION = "kræver opmærksomhed"
 RELEVANT_CHANGE = "klinisk relevant ændring"
 
@@ -168,6 +181,9 @@ class Flag:
     kind: str  # "band" | "change"
     level: str  # "red" | "yellow" | "green"
     text: str  # Danish
+    # The answers the flag comes from (set by conference.pro_trend; empty from flags() alone).
+    timepoint: str = ""
+    answered_on: dt.date | None = None
 
 
 # --------------------------------------------------------------------------------------------
@@ -603,8 +619,14 @@ def display_bands(code: str) -> tuple[Band, ...]:
     return tuple(Band(b.lower * f, b.upper * f, b.label, b.level) for b in inst.bands)
 
 
+def _round_half_up(value: float, decimals: int) -> float:
+    """Round half away from zero (50.5 % → 51 %, not banker's 50 %)."""
+    scale = 10**decimals
+    return math.copysign(math.floor(abs(value) * scale + 0.5 + _EPS) / scale, value)
+
+
 def _format_number(value: float, decimals: int) -> str:
-    text = f"{value:.{decimals}f}"
+    text = f"{_round_half_up(value, decimals):.{decimals}f}"
     if decimals == 1 and text.endswith(".0"):
         text = text[:-2]
     if text.lstrip("-").strip("0.") == "":  # avoid "-0"
@@ -612,17 +634,85 @@ def _format_number(value: float, decimals: int) -> str:
     return text.replace(".", ",")
 
 
-def format_score(code: str, score: float | None) -> str:
+def missing_text(code: str, items: Sequence[float | None] | None = None) -> str:
+    """Why a scale has no score: "ikke besvaret" or "kan ikke beregnes".
+
+    "ikke besvaret": no item answered at all — a one-item scale without its answer (NRS, EQ VAS,
+    PGIC), or stored answers that are all missing. "kan ikke beregnes": some items answered,
+    too few for a score (fewer than ``min_answered``), or no item answers known (a score-only
+    import).
+    """
+    inst = _instrument(code)
+    if inst.items == 1:
+        return NOT_ANSWERED
+    if items is not None and len(items) and all(_is_missing(v) for v in items):
+        return NOT_ANSWERED
+    return NOT_COMPUTABLE
+
+
+def format_score(
+    code: str, score: float | None, *, items: Sequence[float | None] | None = None
+) -> str:
     """Danish display text of a raw score: decimal comma, display factor, unit.
 
-    ``None`` → "kan ikke beregnes". Whole numbers are shown without decimals unless the
-    instrument fixes more than one decimal (EQ-5D index: always 3).
+    Precision is registry data (``decimals``, rounded half up): 0 = whole numbers (WHO-5: raw
+    × 4 is a whole percentage, "45 %"), 1 = at most one decimal (prorated sums "36,2", whole
+    ones "35"), more = always that many (EQ-5D index "0,500"). No score → :func:`missing_text`
+    ("ikke besvaret" / "kan ikke beregnes"; ``items`` tells the two apart for multi-item scales).
     """
     if _is_missing(score):
-        return NOT_COMPUTABLE
+        return missing_text(code, items)
     inst = _instrument(code)
     text = _format_number(display_value(code, score), inst.decimals)
     return f"{text} {inst.unit}" if inst.unit else text
+
+
+def _amount_text(value: float) -> str:
+    """A registry number in Danish ('1,5', '0,09', '10'), without trailing zeros."""
+    return _danish_number(value, 3)
+
+
+def mic_text(code: str, baseline: float | None = None) -> str:
+    """The minimal important change in Danish on the display scale, from the registry.
+
+    Without ``baseline`` the whole rule: "2 point eller 30 % af baseline" (NRS), "8 point (11
+    point ved baseline over 30)" (PCS), "10 procentpoint" (WHO-5, raw 2.5 × 4). With a baseline
+    the rule that applies from it: "11 point ved baseline over 30". ``""`` when the instrument
+    has no MIC (PGIC).
+    """
+    inst = _instrument(code)
+    factor = inst.display_factor
+    unit = "procentpoint" if inst.unit == "%" else "point"
+    suffix = f" {inst.unit}" if inst.unit else ""
+
+    def amount(mic: float) -> str:
+        return f"{_amount_text(mic * factor)} {unit}"
+
+    def step(above: float, mic: float) -> str:
+        return f"{amount(mic)} ved baseline over {_amount_text(above * factor)}{suffix}"
+
+    parts = []
+    if _is_missing(baseline):
+        steps = [step(above, mic) for above, mic in inst.mic_steps]
+        if inst.mic is not None:
+            parts.append(amount(inst.mic) + (f" ({', '.join(steps)})" if steps else ""))
+        else:
+            parts += steps
+    else:
+        applied = [s for s in inst.mic_steps if baseline > s[0]]
+        if applied:
+            parts.append(step(*applied[-1]))
+        elif inst.mic is not None:
+            parts.append(amount(inst.mic))
+    if inst.mic_pct is not None:
+        parts.append(f"{_amount_text(inst.mic_pct)} % af baseline")
+    return " eller ".join(parts)
+
+
+def change_rule_text(code: str, baseline: float | None = None) -> str:
+    """'Mindste betydende ændring: 2 point eller 30 % af baseline' (or that none is set)."""
+    text = mic_text(code, baseline)
+    return f"Mindste betydende ændring: {text}" if text else NO_MIC
 
 
 def _format_delta(code: str, delta: float) -> str:
@@ -638,7 +728,10 @@ def change(code: str, baseline: float | None, current: float | None) -> Change |
 
     Clinically relevant when |delta| reaches the MIC (PCS: 11 instead of 8 when the baseline is
     above 30) or, where the instrument has one, the relative MIC in % of the baseline (NRS:
-    2 points or 30 %). Direction "bedre"/"værre" follows the instrument's direction.
+    2 points or 30 %). Either is enough, as PRO.md says ("2 points or 30 %"), with no floor:
+    NRS 2 → 3 (+1 = 50 % of the baseline) is a clinically relevant worsening, 0 → 1 is not (no
+    relative rule from a zero baseline). Direction "bedre"/"værre" follows the instrument's
+    direction.
     """
     inst = _instrument(code)
     if _is_missing(baseline) or _is_missing(current):
@@ -683,7 +776,10 @@ def flags(
     * with ``items``: WHO-5 any item 0–1 → red flag; a PCS subscale at or above its threshold
       → yellow flag;
     * with ``baseline``: a change of at least the MIC → "klinisk relevant ændring", green when
-      better, red (and "kræver opmærksomhed") when worse.
+      better, red (and "kræver opmærksomhed") when worse; the text names the change, its size
+      (and % of baseline where the MIC has a relative rule) and the MIC rule that applied:
+      "NRS værst: klinisk relevant ændring, værre (2 → 3, +1 = +50 %; mindste betydende
+      ændring: 2 point eller 30 % af baseline) – kræver opmærksomhed".
     """
     inst = _instrument(code)
     result: list[Flag] = []
@@ -728,10 +824,14 @@ def flags(
         ch = change(code, baseline, score)
         if ch is not None and ch.clinically_relevant:
             worse = ch.direction == "værre"
+            delta = _format_delta(code, ch.delta)
+            if inst.mic_pct is not None and baseline > 0:  # the relative rule: say the %
+                pct = _format_number(abs(ch.delta) / baseline * 100, 0)
+                delta += f" = {'+' if ch.delta > 0 else '−'}{pct} %"
             text = (
                 f"{inst.short_name}: {RELEVANT_CHANGE}, {ch.direction} "
-                f"({format_score(code, baseline)} → {format_score(code, score)}, "
-                f"{_format_delta(code, ch.delta)})"
+                f"({format_score(code, baseline)} → {format_score(code, score)}, {delta}; "
+                f"{change_rule_text(code, baseline).lower()})"
             )
             if worse:
                 text += f" – {ATTENTION}"

@@ -3,24 +3,35 @@
 Built on conference.pro (the rules) for the case page, its charts and the conference board.
 Dialogue support only: the words are "kræver opmærksomhed" and "klinisk relevant ændring".
 
-Missing is never 0:
-- a scale answered with too many missing items has ``score is None`` ("kan ikke beregnes");
+Missing is never 0, and the words say which kind of missing:
+- a scale answered with too many missing items has ``score is None`` and the text "kan ikke
+  beregnes"; a scale in a response with no item answered at all (a one-item scale without its
+  answer) has ``score is None`` and the text "ikke besvaret" (``answered`` is False);
 - a time point the instrument is asked at, that the patient skipped while answering a later
   one, is listed in ``missing`` ("ikke besvaret"); time points still to come are not missing.
+
+Every flag carries its time point and date (:func:`flag_when`: "Baseline 12. mar. 2025").
+:func:`split_flags` separates the flags of the patient's latest response ("current") from the
+latest flags of instruments not asked or answered since ("Tidligere målinger"), so an old
+baseline flag is never shown as if it were current.
 
 Plain Python: no database, no streamlit.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 from conference import pro
+from conference.formatting import date_short
 
-NOT_ANSWERED = "ikke besvaret"
+NOT_ANSWERED = pro.NOT_ANSWERED
+HISTORY_TITLE = "Tidligere målinger"
+MIC_COLUMN = "Mindste betydende ændring"
 NOT_ASKED = "–"
 LEVEL_WORD = {"red": "rød", "yellow": "gul", "green": "grøn"}
 LEVEL_ORDER = {"red": 0, "yellow": 1, "green": 2}
@@ -40,12 +51,13 @@ class TrendPoint:
     timepoint: str
     label: str  # Danish time point name
     answered_on: dt.date
-    score: float | None  # raw score; None = "kan ikke beregnes"
+    score: float | None  # raw score; None = "kan ikke beregnes" or "ikke besvaret"
     value: float | None  # on the display scale (WHO-5 in %)
-    text: str  # e.g. "7", "48 %", "kan ikke beregnes"
+    text: str  # e.g. "7", "48 %", "kan ikke beregnes", "ikke besvaret"
     band: pro.Band | None
     change: pro.Change | None  # against baseline (None at baseline or when either is missing)
-    flags: tuple[pro.Flag, ...]
+    flags: tuple[pro.Flag, ...]  # each with this point's time point and date
+    answered: bool = True  # False: no item of the scale answered in this response
 
     @property
     def computable(self) -> bool:
@@ -106,6 +118,11 @@ def trends(answers: Sequence[Answers]) -> list[InstrumentTrend]:
                 )
             except pro.ProValueError:  # stored items that no longer fit the registry
                 flags = pro.flags(code, score, None if is_base else base_score)
+            flags = [
+                dataclasses.replace(f, timepoint=a.timepoint, answered_on=a.answered_on)
+                for f in flags
+            ]
+            text = pro.format_score(code, score, items=items or None)
             points.append(
                 TrendPoint(
                     timepoint=a.timepoint,
@@ -113,10 +130,11 @@ def trends(answers: Sequence[Answers]) -> list[InstrumentTrend]:
                     answered_on=a.answered_on,
                     score=score,
                     value=pro.display_value(code, score),
-                    text=pro.format_score(code, score),
+                    text=text,
                     band=pro.band_for(code, score),
                     change=None if is_base else pro.change(code, base_score, score),
                     flags=tuple(flags),
+                    answered=text != pro.NOT_ANSWERED,
                 )
             )
         last = max((_order(p.timepoint) for p in points), default=-1)
@@ -136,10 +154,70 @@ def direction_text(inst: pro.Instrument) -> str:
     return f"{arrow} bedre ({inst.better})"
 
 
-def flag_text(flag: pro.Flag) -> str:
-    """A flag as plain text that names its colour: '[rød] PCS 33: … – kræver opmærksomhed'."""
+def timepoint_when(timepoint: str, answered_on: dt.date | None) -> str:
+    """'Baseline 12. mar. 2025': a time point's Danish name and its date."""
+    label = pro.TIMEPOINTS.get(timepoint, timepoint)
+    return f"{label} {date_short(answered_on)}".strip()
+
+
+def flag_when(flag: pro.Flag) -> str:
+    """The time point and date a flag comes from ('' for a flag without them)."""
+    if not flag.timepoint:
+        return ""
+    return timepoint_when(flag.timepoint, flag.answered_on)
+
+
+def dated_text(flag: pro.Flag) -> str:
+    """'Baseline 12. mar. 2025 · HADS-D 12: … – kræver opmærksomhed' (the badge's label)."""
+    when = flag_when(flag)
+    return f"{when} · {flag.text}" if when else flag.text
+
+
+def flag_text(flag: pro.Flag, *, dated: bool = True) -> str:
+    """A flag as plain text that names its colour and, unless ``dated`` is False, its time
+    point and date: '[rød] Afslutning 7. sep. 2026 · PCS 33: … – kræver opmærksomhed'."""
+    text = dated_text(flag) if dated else flag.text
     word = LEVEL_WORD.get(flag.level)
-    return f"[{word}] {flag.text}" if word else flag.text
+    return f"[{word}] {text}" if word else text
+
+
+@dataclass(frozen=True)
+class FlagSplit:
+    """The flags for the screen: the latest response's, and older ones as history."""
+
+    latest: str  # the latest response, 'Afslutning 7. sep. 2026' ('' without answers)
+    current: tuple[pro.Flag, ...]  # flags of the latest response, most serious first
+    history: tuple[pro.Flag, ...]  # "Tidligere målinger": newest first, then most serious
+
+
+def _key(timepoint: str, answered_on: dt.date) -> tuple[int, dt.date]:
+    return _order(timepoint), answered_on
+
+
+def split_flags(trends: Sequence[InstrumentTrend]) -> FlagSplit:
+    """The flags of each instrument's latest score, split by whether that score comes from the
+    patient's latest response (current) or from an earlier one because the instrument was not
+    asked, answered or computable since (history, e.g. HADS from baseline when the latest
+    response is midtvejs)."""
+    latest = [t.latest for t in trends if t.latest is not None]
+    if not latest:
+        return FlagSplit("", (), ())
+    last = max(latest, key=lambda p: _key(p.timepoint, p.answered_on))
+    last_key = _key(last.timepoint, last.answered_on)
+    current, history = [], []
+    for trend in trends:
+        scored = [p for p in trend.points if p.computable]
+        if not scored:
+            continue
+        point = scored[-1]
+        (current if _key(point.timepoint, point.answered_on) == last_key else history).extend(
+            point.flags
+        )
+    current.sort(key=lambda f: LEVEL_ORDER.get(f.level, 9))
+    history.sort(key=lambda f: LEVEL_ORDER.get(f.level, 9))
+    history.sort(key=lambda f: _key(f.timepoint, f.answered_on or dt.date.min), reverse=True)
+    return FlagSplit(timepoint_when(last.timepoint, last.answered_on), tuple(current),
+                     tuple(history))
 
 
 def top_level(flags: Sequence[pro.Flag]) -> str | None:
@@ -149,9 +227,10 @@ def top_level(flags: Sequence[pro.Flag]) -> str | None:
 
 
 def cell_text(point: TrendPoint) -> str:
-    """One time point in the summary table: score, band, and a relevant change."""
+    """One time point in the summary table: score, band, and a relevant change; without a
+    score "ikke besvaret" or "kan ikke beregnes"."""
     if not point.computable:
-        return pro.NOT_COMPUTABLE
+        return point.text
     text = point.text
     if point.band:
         text += f" ({point.band.label})"
@@ -176,9 +255,21 @@ def timepoint_columns(answers: Sequence[Answers]) -> list[tuple[str, str]]:
     ]
 
 
+def markering_text(trend: InstrumentTrend) -> str:
+    """The table's "Markering" cell: the latest flags, after their time point and date (all
+    flags of one row come from the same response): 'Baseline 2. mar. 2026: [gul] …'."""
+    flags = trend.attention
+    if not flags:
+        return ""
+    texts = " · ".join(flag_text(f, dated=False) for f in flags)
+    when = flag_when(flags[0])
+    return f"{when}: {texts}" if when else texts
+
+
 def summary_rows(answers: Sequence[Answers]) -> list[dict[str, str]]:
     """Rows for the PRO summary table: one per instrument, a column per answered time point,
-    the latest change from baseline, and the flags ("Markering")."""
+    the latest change from baseline and the instrument's rule for a clinically relevant change
+    ("Mindste betydende ændring", from the registry), and the dated flags ("Markering")."""
     columns = timepoint_columns(answers)
     rows = []
     for trend in trends(answers):
@@ -193,6 +284,7 @@ def summary_rows(answers: Sequence[Answers]) -> list[dict[str, str]]:
             else:
                 row[title] = NOT_ASKED
         row["Ændring fra baseline"] = change_text(trend)
-        row["Markering"] = " · ".join(flag_text(f) for f in trend.attention)
+        row[MIC_COLUMN] = pro.mic_text(inst.code) or "ingen fastsat"
+        row["Markering"] = markering_text(trend)
         rows.append(row)
     return rows

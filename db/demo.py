@@ -1903,6 +1903,8 @@ class _DemoBuilder:
                 "finding": e.finding,
                 "note": e.note,
                 "version": 1,
+                # written up the afternoon it happened (a planned step: booked by today)
+                "recorded_at": _at(min(e.day or self.today, self.today), 16),
             }
             for p, e in events
         ]
@@ -1920,6 +1922,7 @@ class _DemoBuilder:
                     "raised_on": day,
                     "note": note,
                     "resolved_on": resolved,
+                    "recorded_at": _at(day, 14),
                 }
                 for p, (by, day, note, resolved) in concerns
             ],

@@ -1,4 +1,9 @@
-"""Import og eksport: upload a file, see what it would do, confirm; download exports."""
+"""Import og eksport: upload a file, see what it would do, confirm; download exports.
+
+A patient file whose CPR number is stored with another name or birth date is refused; a
+checkbox per such row lets the user choose to update that patient instead (the preview then
+shows before → after, and the import updates it with an audit row).
+"""
 
 from __future__ import annotations
 
@@ -8,8 +13,8 @@ import pandas as pd
 import streamlit as st
 
 from conference import exporting
-from conference.formatting import date_numeric, datetime_short
-from conference.importing import KINDS, columns_for
+from conference.formatting import date_numeric, local_datetime
+from conference.importing import KINDS, columns_for, file_sha256
 from conference.importing.mapping import STANDARD
 from conference.importing.reading import FileProblem, read_table
 from conference.importing.report import Plan
@@ -33,6 +38,7 @@ FLASH = "import_flash"
 UPLOAD_ROUND = "import_upload_round"
 SOURCE_KEY = "pro_source"
 SOURCE_NEXT = "pro_source_next"
+IDENTITY_KEY = "identity_update_"  # + file hash (8) + "_" + CPR: update that stored patient
 REPORT_COLUMNS = {
     "Række": st.column_config.NumberColumn(width="small"),
     "Kolonne": st.column_config.TextColumn(width="medium"),
@@ -48,10 +54,43 @@ with db_session() as session:
 
 @st.cache_data(ttl=120, show_spinner="Læser og kontrollerer filen …")
 def _preview(kind: str, data: bytes, file_name: str, source: str | None, day: dt.date,
-             actor_id: int) -> Plan:
+             actor_id: int, update: tuple[str, ...] = ()) -> Plan:
     with db_session() as session:
         actor = session.get(Staff, actor_id)
-        return preview_import(session, actor, kind, data, file_name, today=day, source=source)
+        return preview_import(session, actor, kind, data, file_name, today=day, source=source,
+                              update_existing=update)
+
+
+def _identity_prefix(sha256: str) -> str:
+    return f"{IDENTITY_KEY}{sha256[:8]}_"
+
+
+def _chosen_updates(data: bytes) -> tuple[str, ...]:
+    """The CPR numbers whose stored patient the user chose to update (their checkboxes)."""
+    prefix = _identity_prefix(file_sha256(data))
+    return tuple(sorted(key[len(prefix):] for key, value in st.session_state.items()
+                        if isinstance(key, str) and key.startswith(prefix) and value is True))
+
+
+def identity_choices(plan: Plan) -> None:
+    """One checkbox per row whose CPR number is a stored patient with another name/birth date."""
+    if not plan.conflicts:
+        return
+    st.markdown("**CPR-numre, der allerede tilhører en patient med et andet navn eller en "
+                "anden fødselsdato**")
+    st.caption("Rækken kan være en anden person med et forkert CPR-nummer: ret i så fald "
+               "filen. Er det samme person, så sæt flueben for at opdatere den eksisterende "
+               "patient (før → efter); ændringen logges med dit navn. Uden flueben importeres "
+               "intet.")
+    prefix = _identity_prefix(plan.sha256)
+    for conflict in plan.conflicts:
+        changes = "; ".join(f"{name}: {before} → {after}"
+                            for name, before, after in conflict.details)
+        st.checkbox(
+            escape_md(f"Række {conflict.row}: opdatér patienten med CPR {conflict.formatted_cpr} "
+                      f"– {changes}"),
+            key=f"{prefix}{conflict.cpr}",
+        )
 
 
 st.title("Import og eksport")
@@ -118,10 +157,12 @@ def import_section() -> None:
     )
 
     plan = None
+    update: tuple[str, ...] = ()
     if upload is not None:
         data = upload.getvalue()
+        update = _chosen_updates(data) if kind == "patienter" else ()
         try:
-            plan = _preview(kind, data, upload.name, source, today(), user.id)
+            plan = _preview(kind, data, upload.name, source, today(), user.id, update)
         except ServiceError as error:  # e.g. the chosen source's mapping is gone
             st.error(str(error))
 
@@ -153,7 +194,9 @@ def import_section() -> None:
         if not plan.ok:
             st.error(plan.summary())
             st.dataframe(plan.issue_frame(), hide_index=True, column_config=REPORT_COLUMNS)
+            identity_choices(plan)
         else:
+            identity_choices(plan)
             new_col, changed_col, same_col, warn_col = st.columns(4)
             new_col.metric("Nye", plan.created)
             changed_col.metric("Ændres", plan.updated)
@@ -181,6 +224,7 @@ def import_section() -> None:
                             result = apply_import(
                                 session, user, kind, data, upload.name, today=today(),
                                 source=source, expected_fingerprint=plan.fingerprint(),
+                                update_existing=update,
                             )
                     except ImportRejected as error:
                         clear_caches()
@@ -200,7 +244,7 @@ def import_section() -> None:
         with st.expander("Seneste importer"):
             st.dataframe(
                 pd.DataFrame([
-                    {"Tidspunkt": datetime_short(r["at"]), "Hvad": IMPORT_KIND.get(r["kind"]),
+                    {"Tidspunkt": local_datetime(r["at"]), "Hvad": IMPORT_KIND.get(r["kind"]),
                      "Fil": r["file_name"], "Kilde": r["source"] or "", "Nye": r["created"],
                      "Ændrede": r["updated"], "Uændrede": r["unchanged"], "Af": r["by"]}
                     for r in runs

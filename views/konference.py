@@ -7,7 +7,7 @@ import streamlit as st
 
 from conference.formatting import date_long, time_hm
 from conference.permissions import Action, decide
-from conference.services import agenda
+from conference.services import agenda, decisions
 from conference.services.errors import ServiceError
 from conference.services.settings import next_conference_date
 from conference.ui import board_view
@@ -96,6 +96,9 @@ def live_board() -> None:
     can_lead = decide(roles, Action.MANAGE_AGENDA).allowed
     with db_session() as session:
         view = agenda.board(session, conference_id)
+        undecided = [] if projection or view.signed_off else decisions.open_decisions(
+            session, conference_id
+        )
         groups = board_view.groups_for(session, view.date)
         sheet = board_view.sheet_for(session, view.current_item_id, today()) if projection else None
         pending = [] if projection or view.signed_off or not can_lead else pending_proposals(
@@ -118,6 +121,7 @@ def live_board() -> None:
         view, groups, pending, act, staff_options(), patient_search,
         can_lead=can_lead,
         can_record_attendance=decide(roles, Action.RECORD_ATTENDANCE).allowed,
+        undecided=undecided, can_record=decide(roles, Action.RECORD_MINUTES).allowed,
     )
 
 

@@ -12,9 +12,9 @@ import streamlit as st
 from conference import minutes as text
 from conference.formatting import date_long, local_datetime
 from conference.labels import AGENDA_LIST, AGENDA_STATUS
-from conference.services import actions
+from conference.services import actions, decisions
 from conference.services import minutes as service
-from conference.ui import conclusion_form, followup, minutes_view
+from conference.ui import conclusion_form, followup, minutes_view, open_decisions
 from conference.ui.context import (
     USER_PARAM,
     acting_user,
@@ -84,6 +84,7 @@ with db_session() as session:
     view = service.referent_view(session, conference_id)
     minutes_data = service.minutes_data(session, conference_id, today())
     stats = service.meeting_stats(session, today(), [conference_id])
+    undecided = [] if view.signed_off else decisions.open_decisions(session, conference_id)
     # the page names the cases on the agenda (list, case, minutes) and the patients of the
     # group notes in the minutes: logged before anything of them is drawn
     shown = [c.patient_id for c in view.cases if c.status != AgendaStatus.REMOVED.value]
@@ -100,6 +101,7 @@ st.caption(
 followup.messages()
 
 cases = [c for c in view.cases if c.status != AgendaStatus.REMOVED.value]
+open_by_item = {c.item_id: c for c in undecided}
 by_item = {c.item_id: c for c in cases}
 case_tab, minutes_tab = st.tabs(["Sager", "Referat og afslutning"])
 
@@ -171,6 +173,14 @@ with case_tab:
                         st.markdown(f"**{escape_md(field_label)}**")
                         st.text(value)
 
+            if selected in open_by_item and open_by_item[selected].for_information:
+                with st.container(border=True):
+                    st.markdown("**Til orientering: forslag til konklusion**")
+                    open_decisions.panel(
+                        conference_id, [open_by_item[selected]], followup.write,
+                        can_record=True, can_lead=False, meeting_over=True, key="case",
+                    )
+                    st.caption("Eller skriv en anden konklusion herunder.")
             if detail.signed_off:
                 st.info("Konferencen er underskrevet. Ændringer gemmes som rettelser.",
                         icon=":material/lock:")
@@ -195,7 +205,7 @@ with minutes_tab:
     if stats:
         minutes_view.numbers(stats[0])
     if not view.signed_off:
-        minutes_view.closing(view, staff_options())
+        minutes_view.closing(view, staff_options(), undecided)
     minutes_view.downloads(minutes, f"minutes_{conference_id}")
     with st.container(border=True):
         minutes_view.show(minutes)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from collections.abc import Collection
 from types import ModuleType
 
 from sqlalchemy.orm import Session
@@ -48,8 +49,14 @@ def build_plan(
     today: dt.date,
     source: str | None = None,
     mapping: Mapping | None = None,
+    update_existing: bool | Collection[str] = False,
 ) -> Plan:
-    """Read and check the file; the plan says what an import would do, or why it cannot."""
+    """Read and check the file; the plan says what an import would do, or why it cannot.
+
+    ``update_existing`` (patients only): update stored patients whose name or birth date
+    differs from the file's (True: all of them; a collection: those CPR numbers, 10 digits)
+    instead of refusing those rows.
+    """
     if kind not in KINDS:
         raise ValueError(f"unknown import kind {kind!r}")
     result = Plan(kind=kind, file_name=file_name, sha256=file_sha256(data), source=source)
@@ -61,10 +68,13 @@ def build_plan(
     result.description = table.description
     if kind == pro_answers.KIND:
         pro_answers.plan(session, table, result, today, mapping or standard_mapping(table.headers))
+    elif kind == patients.KIND:
+        patients.plan(session, table, result, today, update_existing=update_existing)
     else:
         KINDS[kind].plan(session, table, result, today)
     result.issues.sort(key=lambda i: -1 if i.row is None else i.row)
     result.warnings.sort(key=lambda i: -1 if i.row is None else i.row)
+    result.conflicts.sort(key=lambda c: c.row)
     if result.ok and not result.rows:
         result.issues.append(Issue(None, None, "Filen har ingen rækker under overskrifterne."))
     return result

@@ -7,7 +7,9 @@
 
 Prints the report (every bad row, or what is created and changed). Without --dry-run the
 changes are written in one transaction, with the acting user (--as INITIALS, who must be allowed
-to import data) on every audit row.
+to import data) on every audit row. A patient row whose CPR number is stored with another name
+or birth date refuses the file; --opdater-eksisterende updates those patients instead (the
+report shows before and after).
 Exit status: 0 imported (or nothing to import), 1 rejected (nothing written), 2 wrong usage.
 The database is DATABASE_URL (default: the embedded SQLite file), migrated first.
 """
@@ -45,6 +47,10 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--as", dest="actor", metavar="INITIALS", required=True,
                         help="den medarbejder, der importerer (initialer)")
     parser.add_argument("--dry-run", action="store_true", help="vis kun, hvad der ville ske")
+    parser.add_argument("--opdater-eksisterende", dest="update_existing", action="store_true",
+                        help="patienter: opdatér en eksisterende patient, når filen har et andet "
+                             "navn eller en anden fødselsdato for samme CPR-nummer (ellers "
+                             "afvises filen)")
     parser.add_argument("--save-mapping", type=Path, metavar="JSON",
                         help="PRO: gem denne kolonnekortlægning for --source før importen")
     parser.add_argument("--today", type=dt.date.fromisoformat, default=None,
@@ -82,9 +88,12 @@ def main(argv: list[str] | None = None) -> int:
                 save_mapping(session, actor, args.source, raw)
                 print(f"Kolonnekortlægningen for »{args.source}« er gemt.")
             plan = preview_import(session, actor, args.kind, data, args.file.name, today=today,
-                                  source=args.source)
+                                  source=args.source, update_existing=args.update_existing)
             print(plan.report_text(limit=args.limit))
             if not plan.ok:
+                if any(not c.approved for c in plan.conflicts):
+                    print("\nEr det de samme personer, så kør igen med --opdater-eksisterende "
+                          "for at opdatere de eksisterende patienter.")
                 return 1
             if args.dry_run:
                 print("\nPrøvekørsel: intet er gemt.")

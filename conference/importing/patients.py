@@ -5,25 +5,35 @@ Mikroteam, PAL-læge, Kontaktsygeplejerske (initials or full name), Diagnose and
 (years, decimal comma allowed). Sex and birth date come from the CPR number. A known CPR number
 updates the patient; a blank cell never erases what is stored. A microteam that does not exist
 is created, and the PAL-læge and kontaktsygeplejerske become members of the patient's team.
+
+A known CPR number with another name (compared without regard to case and spacing) or another
+birth date than the stored patient's is refused: it may be another person under a mistyped
+number. Only when the importer explicitly chooses to update that patient (``update_existing``:
+True for every such row, or the CPR numbers chosen) does the row update the name and birth date,
+with before and after in the preview and the audit trail. A birth date that gives an age over
+110 years at the referral date or today, or that lies after a stored referral date, is a
+warning on the row; a referral date in the row before the birth date is refused.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
+from collections.abc import Collection
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from conference.cpr import format_cpr
+from conference.cpr import CprInfo, format_cpr, plausibility_warnings
 from conference.formatting import date_numeric, number
 from conference.importing.columns import Column
 from conference.importing.lookups import StaffDirectory, patients_by_cpr
 from conference.importing.reading import Row, Table
-from conference.importing.report import CREATE, UPDATE, Change, Issue, Plan
+from conference.importing.report import CREATE, UPDATE, Change, IdentityConflict, Issue, Plan
 from conference.importing.sheet import Sheet
 from conference.importing.values import header_key, is_blank
-from db.models import Microteam, MicroteamMember, Profession, Staff, TeamFunction
+from db.models import Microteam, MicroteamMember, Patient, Profession, Staff, TeamFunction
 
 KIND = "patienter"
 COLUMNS = (
@@ -52,6 +62,7 @@ FIELD_LABELS = {
     "kontaktsygeplejerske_id": "Kontaktsygeplejerske",
     "diagnosis": "Diagnose",
     "pain_duration_years": "Smertevarighed",
+    "birth_date": "Fødselsdato",
 }
 _STAFF_FIELDS = ("pal_laege_id", "kontaktsygeplejerske_id")
 
@@ -148,7 +159,76 @@ class _Teams:
         ))
 
 
-def plan(session: Session, table: Table, result: Plan, today: dt.date) -> None:
+def _name_key(text: str | None) -> str:
+    """A name compared loosely: case, spacing and Unicode composition do not matter."""
+    return " ".join(unicodedata.normalize("NFC", text or "").casefold().split())
+
+
+def _same_name(first: str | None, last: str | None, patient: Patient) -> bool:
+    """Whether the row names the stored patient; a blank part is kept, so it is not compared.
+
+    With both parts the whole name is compared, so »Camilla Ødegaard Hansen« in a Navn column
+    is the stored Camilla (first name) Ødegaard Hansen (last name).
+    """
+    if first and last:
+        return _name_key(f"{first} {last}") == _name_key(
+            f"{patient.first_name} {patient.last_name}")
+    if last:
+        return _name_key(last) == _name_key(patient.last_name)
+    if first:
+        return _name_key(first) == _name_key(patient.first_name)
+    return True
+
+
+def _person(first: str | None, last: str | None, born: dt.date) -> str:
+    name = " ".join(p for p in (first, last) if p)
+    return f"{name or '(uden navn)'} (født {date_numeric(born)})"
+
+
+def _identity(
+    row: Row,
+    info: CprInfo,
+    first: str | None,
+    last: str | None,
+    patient: Patient,
+    update_existing: bool | Collection[str],
+) -> IdentityConflict | None:
+    """The conflict when the row's name or birth date is not the stored patient's."""
+    same_name = _same_name(first, last, patient)
+    if same_name and info.birth_date == patient.birth_date:
+        return None
+    after_first = first if first else patient.first_name
+    after_last = last if last else patient.last_name
+    details: list[tuple[str, str, str]] = []
+    if not same_name:
+        details.append(("Navn", patient.full_name.strip(), f"{after_first} {after_last}".strip()))
+    if info.birth_date != patient.birth_date:
+        details.append(("Fødselsdato", date_numeric(patient.birth_date),
+                        date_numeric(info.birth_date)))
+    approved = update_existing is True or (
+        not isinstance(update_existing, bool) and info.cpr in update_existing)
+    return IdentityConflict(
+        row=row.number, cpr=info.cpr, patient_id=patient.id,
+        stored=_person(patient.first_name, patient.last_name, patient.birth_date),
+        in_file=_person(after_first, after_last, info.birth_date),
+        details=tuple(details), approved=approved,
+    )
+
+
+def plan(
+    session: Session,
+    table: Table,
+    result: Plan,
+    today: dt.date,
+    *,
+    update_existing: bool | Collection[str] = False,
+) -> None:
+    """Check every row (see the module docstring); ``today`` is the import's date.
+
+    ``update_existing``: True updates every stored patient whose name or birth date differs
+    from the row's; a collection updates only those CPR numbers (10 digits); otherwise such
+    rows are refused.
+    """
     sheet = Sheet(table, COLUMNS, result)
     if not (sheet.has("name") or (sheet.has("first_name") and sheet.has("last_name"))):
         result.issues.append(
@@ -163,6 +243,7 @@ def plan(session: Session, table: Table, result: Plan, today: dt.date) -> None:
     directory = StaffDirectory(session)
     teams = _Teams(session, result, directory)
     seen: dict[str, int] = {}
+    cpr_title = sheet.title("cpr")
 
     for row in sheet.rows:
         issues_before = len(result.issues)
@@ -185,6 +266,7 @@ def plan(session: Session, table: Table, result: Plan, today: dt.date) -> None:
         if info is None:
             continue
         patient = existing.get(info.cpr)
+        conflict = None
         if patient is None:
             if not sheet.has("referral_date"):
                 sheet.problem(row, None, "kolonnen »Henvist« skal med, når der er nye patienter")
@@ -193,10 +275,33 @@ def plan(session: Session, table: Table, result: Plan, today: dt.date) -> None:
             if not last:
                 sheet.problem(row, "name" if sheet.has("name") else "last_name",
                               "navnet skal udfyldes for en ny patient")
+        else:
+            conflict = _identity(row, info, first, last, patient, update_existing)
+        if conflict is not None:
+            result.conflicts.append(conflict)
+            if conflict.approved:
+                result.warnings.append(Issue(
+                    row.number, cpr_title,
+                    f"{info.formatted}: {conflict.stored} opdateres til {conflict.in_file} "
+                    "(valgt: opdatér eksisterende patient)", patient.id))
+            else:
+                result.issues.append(Issue(
+                    row.number, cpr_title,
+                    f"{info.formatted} tilhører {conflict.stored} i databasen, men rækken "
+                    f"angiver {conflict.in_file}. Er det en anden person, så ret "
+                    "CPR-nummeret; er det samme person, så vælg at opdatere den eksisterende "
+                    "patient.", patient.id))
         if referral is not None and referral < info.birth_date:
             sheet.problem(row, "referral_date",
                           f"henvist {date_numeric(referral)} før fødselsdatoen "
                           f"{date_numeric(info.birth_date)}")
+        else:
+            stored_referral = patient.referral_date if patient is not None else None
+            for warning in plausibility_warnings(
+                info.birth_date, today=today, referral_date=referral or stored_referral
+            ):
+                result.warnings.append(Issue(row.number, cpr_title, f"{info.formatted}: {warning}",
+                                             patient.id if patient is not None else None))
         if len(result.issues) > issues_before:
             continue
 
@@ -234,7 +339,12 @@ def plan(session: Session, table: Table, result: Plan, today: dt.date) -> None:
             "kontaktsygeplejerske_id": patient.kontaktsygeplejerske_id,
             "diagnosis": patient.diagnosis,
             "pain_duration_years": patient.pain_duration_years,
+            "birth_date": patient.birth_date,
         }
+        if _same_name(first, last, patient):  # the stored spelling of the same name stays
+            values["first_name"] = values["last_name"] = None
+        if conflict is not None:  # approved (a refused row stopped above)
+            values["birth_date"] = info.birth_date
         changed = {k: v for k, v in values.items() if v not in (None, "") and v != current[k]}
         if not changed:
             result.unchanged += 1

@@ -19,7 +19,7 @@ from conference.labels import IMPORT_ENTITY, IMPORT_ENTITY_PLURAL, IMPORT_KIND
 if TYPE_CHECKING:  # pandas only for the page's tables: the command line starts faster
     import pandas as pd
 
-__all__ = ["CREATE", "UPDATE", "Change", "Issue", "Plan"]
+__all__ = ["CREATE", "UPDATE", "Change", "IdentityConflict", "Issue", "Plan"]
 
 CREATE = "create"
 UPDATE = "update"
@@ -65,6 +65,27 @@ class Change:
                          for name, old, new in self.details)
 
 
+@dataclass(frozen=True)
+class IdentityConflict:
+    """A row whose CPR number is a stored patient's, but with another name or birth date.
+
+    Refused (an issue on the row) unless the importer chose to update that patient
+    (``approved``); then the row is an ordinary update whose details show before and after.
+    """
+
+    row: int
+    cpr: str  # 10 digits
+    patient_id: int
+    stored: str  # "Anne Sørensen (født 17.05.1970)"
+    in_file: str  # "Anna Hansen (født 17.05.1970)"
+    details: tuple[tuple[str, str, str], ...]  # (field, stored, in the file)
+    approved: bool = False
+
+    @property
+    def formatted_cpr(self) -> str:
+        return f"{self.cpr[:6]}-{self.cpr[6:]}"
+
+
 @dataclass
 class Plan:
     kind: str
@@ -77,6 +98,7 @@ class Plan:
     issues: list[Issue] = field(default_factory=list)
     warnings: list[Issue] = field(default_factory=list)
     changes: list[Change] = field(default_factory=list)
+    conflicts: list[IdentityConflict] = field(default_factory=list)
     previous_import: str | None = None  # "25. nov. 2026 af LL", when this exact file was applied
 
     @property
@@ -153,13 +175,14 @@ class Plan:
 
     def shown_patient_ids(self, limit: int = MAX_SHOWN) -> list[int]:
         """The stored patients the preview names: in the changes of `change_frame(limit)` and
-        the warnings when the file can be imported, else in the bad rows' messages (the page
-        logs them in the access log before it draws the preview)."""
+        the warnings when the file can be imported, else in the bad rows' messages, and always
+        the identity conflicts (the page logs them in the access log before it draws the
+        preview)."""
         named = (
             [c.patient_id for c in self._shown_changes(limit)]
             + [w.patient_id for w in self.warnings]
             if self.ok else [i.patient_id for i in self.issues]
-        )
+        ) + [c.patient_id for c in self.conflicts]
         return list(dict.fromkeys(pid for pid in named if pid is not None))
 
     def change_frame(self, limit: int = MAX_SHOWN) -> pd.DataFrame:

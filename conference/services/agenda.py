@@ -27,6 +27,7 @@ from db.models import (
     AgendaSource,
     AgendaStatus,
     CasePresentation,
+    Conclusion,
     Conference,
     ConferenceAttendance,
     ConferenceStatus,
@@ -278,7 +279,10 @@ def _unfinished(session: Session, before: dt.date, today: dt.date) -> list[rules
     a conference whose day has passed (a meeting that was never closed)."""
     later = aliased(AgendaItem)
     rows = session.execute(
-        select(AgendaItem.id, AgendaItem.patient_id, AgendaItem.reason, AgendaItem.reason_text)
+        select(
+            AgendaItem.id, AgendaItem.patient_id, AgendaItem.reason, AgendaItem.reason_text,
+            AgendaItem.list == AgendaList.DISCUSSION,
+        )
         .join(Conference, Conference.id == AgendaItem.conference_id)
         .join(Patient, Patient.id == AgendaItem.patient_id)
         .outerjoin(later, later.carried_from_id == AgendaItem.id)
@@ -288,9 +292,11 @@ def _unfinished(session: Session, before: dt.date, today: dt.date) -> list[rules
                 AgendaItem.status.in_(CARRY_STATUSES),
                 and_(AgendaItem.status == AgendaStatus.PLANNED, Conference.date < today),
             ),
-            AgendaItem.list == AgendaList.DISCUSSION,
             Patient.status == PatientStatus.ACTIVE,
             later.id.is_(None),
+            AgendaItem.id.not_in(
+                select(Conclusion.agenda_item_id).where(Conclusion.decision != "")
+            ),
         )
         .order_by(Conference.date, AgendaItem.position)
     ).all()
@@ -477,7 +483,7 @@ def set_aside(
     conference = session.get(Conference, item.conference_id)
     values: dict[str, object] = {"status": status, "status_reason": reason}
     if conference and conference.current_item_id == item.id:
-        _stop_clock(item, utcnow())
+        stop_clock(item, utcnow())
         conference.current_item_id = None
     return _change(session, actor, item, **values)
 
@@ -521,7 +527,7 @@ def set_budget(session: Session, actor: Staff, item_id: int, minutes: int | None
     )
 
 
-def _stop_clock(item: AgendaItem, now: dt.datetime) -> None:
+def stop_clock(item: AgendaItem, now: dt.datetime) -> None:
     if item.started_at is not None:
         item.seconds_used = rules.case_clock(now, item.started_at, item.seconds_used, None).elapsed
         item.started_at = None
@@ -558,7 +564,7 @@ def set_phase(session: Session, actor: Staff, conference_id: int, phase: str) ->
     if phase != "patient" and conference.current_item_id:
         current = session.get(AgendaItem, conference.current_item_id)
         if current:
-            _stop_clock(current, now)
+            stop_clock(current, now)
         values["current_item_id"] = None
     _update_conference(session, actor, conference, **values)
 
@@ -573,7 +579,7 @@ def go_to(session: Session, actor: Staff, conference_id: int, item_id: int | Non
     if conference.current_item_id and conference.current_item_id != item_id:
         previous = session.get(AgendaItem, conference.current_item_id)
         if previous is not None:
-            _stop_clock(previous, now)
+            stop_clock(previous, now)
             if previous.status == AgendaStatus.PLANNED:
                 previous.status = AgendaStatus.DISCUSSED  # it has been presented
             _flush(session)
@@ -607,13 +613,34 @@ def step(session: Session, actor: Staff, conference_id: int, direction: int) -> 
     return target
 
 
+def decided_items(session: Session, conference_id: int) -> set[int]:
+    """The conference's cases whose conclusion has a decision."""
+    return set(
+        session.scalars(
+            select(Conclusion.agenda_item_id)
+            .join(AgendaItem, AgendaItem.id == Conclusion.agenda_item_id)
+            .where(AgendaItem.conference_id == conference_id, Conclusion.decision != "")
+        )
+    )
+
+
 def end_meeting(session: Session, actor: Staff, conference_id: int) -> int:
-    """Stop the clocks; discussion cases not reached become 'ikke nået' (carried over next time),
-    information cases count as recorded. Returns how many were not reached."""
+    """Stop the clocks; discussion cases not reached become 'ikke nået' (carried over next time).
+    A case til orientering counts as presented once it has a decision; without one it stays
+    planned, listed as waiting for a decision until the referent confirms the pathway's proposal
+    or carries it over (services.decisions; sign-off is refused until then). Returns how many
+    discussion cases were not reached."""
     authorize(session, actor, Action.MANAGE_AGENDA)
-    conference = _open_conference(session, conference_id)
+    return close_meeting(session, actor, _open_conference(session, conference_id))
+
+
+def close_meeting(session: Session, actor: Staff, conference: Conference) -> int:
+    """`end_meeting` once the caller has checked who may (the leader ends the meeting, the
+    referent's sign-off ends one left running)."""
+    conference_id = conference.id
     now = utcnow()
     not_reached = 0
+    decided = decided_items(session, conference_id)
     for item in session.scalars(
         select(AgendaItem).where(
             AgendaItem.conference_id == conference_id,
@@ -622,8 +649,12 @@ def end_meeting(session: Session, actor: Staff, conference_id: int) -> int:
     ):
         before = audit.snapshot(item)
         was_started = item.started_at is not None or (item.seconds_used or 0) > 0
-        _stop_clock(item, now)
-        if item.list == AgendaList.INFORMATION or was_started:
+        stop_clock(item, now)
+        if item.list == AgendaList.INFORMATION:
+            if item.id not in decided:
+                continue
+            item.status = AgendaStatus.DISCUSSED
+        elif was_started or item.id in decided:  # a recorded decision: it was discussed
             item.status = AgendaStatus.DISCUSSED
         else:
             item.status = AgendaStatus.NOT_REACHED

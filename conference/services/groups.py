@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from sqlalchemy import exists, func, or_, select
+from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 from sqlalchemy.orm.attributes import flag_modified
@@ -140,6 +140,13 @@ class FlagRow:
     handled_at: dt.datetime | None
     handled_conference_date: dt.date | None
     version: int
+    dropped_out: bool = False  # the patient's enrolment on the group is udgået
+    dropped_out_on: dt.date | None = None  # when, if the patient's course records it
+
+    @property
+    def dropout(self) -> str:
+        """'udgået af holdet 12. jan. 2027' for a patient who dropped out ('' otherwise)."""
+        return rules.dropout_text(self.dropped_out_on) if self.dropped_out else ""
 
 
 @dataclass
@@ -185,6 +192,13 @@ class HoldFlag:
     version: int
     first_name: str = ""  # the patient's, for the projection's name setting
     last_name: str = ""
+    dropped_out: bool = False  # the patient's enrolment on the group is udgået
+    dropped_out_on: dt.date | None = None  # when, if the patient's course records it
+
+    @property
+    def dropout(self) -> str:
+        """'udgået af holdet 12. jan. 2027' for a patient who dropped out ('' otherwise)."""
+        return rules.dropout_text(self.dropped_out_on) if self.dropped_out else ""
 
 
 @dataclass(frozen=True)
@@ -271,21 +285,49 @@ def _session_counts(
     return {gid: (total, done or 0, nxt) for gid, total, done, nxt in rows}
 
 
+#: The flagged patient's enrolment on the flag's group (outer-joined: none for group notes).
+_FLAG_ENROLMENT = and_(
+    Enrolment.group_id == GroupFlag.group_id, Enrolment.patient_id == GroupFlag.patient_id
+)
+
+
+def _dropped_out_on():  # noqa: ANN202 - a correlated scalar subquery
+    """When the flagged patient dropped out of the flag's group, if their course records it."""
+    return (
+        select(func.max(CourseEvent.end_date))
+        .where(
+            CourseEvent.group_id == GroupFlag.group_id,
+            CourseEvent.patient_id == GroupFlag.patient_id,
+            CourseEvent.status == CourseStatus.DROPPED_OUT,
+        )
+        .correlate(GroupFlag)
+        .scalar_subquery()
+    )
+
+
+def _flag_label(name: str, dropped_out: bool) -> str:
+    """'Frida Nielsen (udgået af holdet)': a flagged patient in a list of names."""
+    return f"{name} ({rules.dropout_text(None)})" if dropped_out else name
+
+
 def _open_flags(session: Session, group_ids) -> dict[int, list[HoldFlag]]:  # noqa: ANN001
     author = aliased(Staff)
     rows = session.execute(
-        select(GroupFlag, Patient.first_name, Patient.last_name, author.name)
+        select(GroupFlag, Patient.first_name, Patient.last_name, author.name, Enrolment.status,
+               _dropped_out_on())
         .outerjoin(Patient, Patient.id == GroupFlag.patient_id)
         .join(author, author.id == GroupFlag.created_by_id)
+        .outerjoin(Enrolment, _FLAG_ENROLMENT)
         .where(GroupFlag.group_id.in_(group_ids), GroupFlag.handled_at.is_(None))
         .order_by(GroupFlag.created_at, GroupFlag.id)
     ).all()
     flags: dict[int, list[HoldFlag]] = defaultdict(list)
-    for flag, first, last, by in rows:
+    for flag, first, last, by, status, dropped_on in rows:
         name = f"{first} {last}" if flag.patient_id is not None else None
+        dropped = status == EnrolmentStatus.DROPPED_OUT
         flags[flag.group_id].append(
             HoldFlag(flag.id, flag.patient_id, name, flag.note, by, flag.created_at, flag.version,
-                     first or "", last or "")
+                     first or "", last or "", dropped, dropped_on if dropped else None)
         )
     for items in flags.values():
         items.sort(key=lambda f: (f.patient_id is None, f.patient_name or ""))
@@ -322,7 +364,10 @@ def _summaries(
                 sessions_held=held,
                 next_session=nxt,
                 flagged_patients=tuple(
-                    dict.fromkeys(f.patient_name for f in open_flags if f.patient_name)
+                    dict.fromkeys(
+                        _flag_label(f.patient_name, f.dropped_out)
+                        for f in open_flags if f.patient_name
+                    )
                 ),
                 group_notes=sum(1 for f in open_flags if f.patient_id is None),
                 flagged_patient_ids=tuple(
@@ -395,10 +440,12 @@ def group_detail(session: Session, group_id: int, today: dt.date) -> GroupDetail
     ).all()
     author = aliased(Staff)
     flag_rows = session.execute(
-        select(GroupFlag, Patient.first_name, Patient.last_name, author.name, Conference.date)
+        select(GroupFlag, Patient.first_name, Patient.last_name, author.name, Conference.date,
+               Enrolment.status, _dropped_out_on())
         .outerjoin(Patient, Patient.id == GroupFlag.patient_id)
         .join(author, author.id == GroupFlag.created_by_id)
         .outerjoin(Conference, Conference.id == GroupFlag.handled_conference_id)
+        .outerjoin(Enrolment, _FLAG_ENROLMENT)
         .where(GroupFlag.group_id == group_id)
         .order_by(GroupFlag.created_at.desc(), GroupFlag.id.desc())
     ).all()
@@ -429,8 +476,10 @@ def group_detail(session: Session, group_id: int, today: dt.date) -> GroupDetail
         FlagRow(
             flag.id, flag.patient_id, f"{first} {last}" if flag.patient_id else None, flag.note,
             by, flag.created_at, flag.handled_at, conf_date, flag.version,
+            status == EnrolmentStatus.DROPPED_OUT,
+            dropped_on if status == EnrolmentStatus.DROPPED_OUT else None,
         )
-        for flag, first, last, by, conf_date in flag_rows
+        for flag, first, last, by, conf_date, status, dropped_on in flag_rows
     ]
     open_flags = [f for f in flags if f.handled_at is None]
     held = [s for s in session_rows if s.held]
@@ -450,7 +499,9 @@ def group_detail(session: Session, group_id: int, today: dt.date) -> GroupDetail
         sessions_held=len(held),
         next_session=upcoming[0] if upcoming else None,
         flagged_patients=tuple(
-            sorted({f.patient_name for f in open_flags if f.patient_name})
+            sorted({
+                _flag_label(f.patient_name, f.dropped_out) for f in open_flags if f.patient_name
+            })
         ),
         group_notes=sum(1 for f in open_flags if f.patient_id is None),
         flagged_patient_ids=tuple(
@@ -864,22 +915,26 @@ def record_attendance(
 def flag_patient(
     session: Session, actor: Staff, group_id: int, patient_id: int, note: str
 ) -> GroupFlag:
-    """Put a patient on the group for discussion at the next holdkonference, with a short note."""
+    """Put a patient on the group for discussion at the next holdkonference, with a short note.
+
+    Anyone who was on the group may be flagged, also a patient who dropped out (udgået): 3.10
+    includes patients where problems arose during the course, and dropping out often is one.
+    A patient never enrolled on the group is refused.
+    """
     authorize(session, actor, Action.FLAG_FOR_CONFERENCE, group_id=group_id)
     note = _text(note, "kort, hvad der er kommet frem, eller hvad der skal overleveres",
                  NOTE_MAX_LENGTH)
     group, _ = _group(session, group_id)
-    on_group = session.scalar(
+    was_on_group = session.scalar(
         select(func.count())
         .select_from(Enrolment)
-        .where(
-            Enrolment.group_id == group_id,
-            Enrolment.patient_id == patient_id,
-            Enrolment.status.in_(ON_ROSTER),
-        )
+        .where(Enrolment.group_id == group_id, Enrolment.patient_id == patient_id)
     )
-    if not on_group:
-        raise InvalidInput(f"Patienten er ikke på {group.name}.")
+    if not was_on_group:
+        raise InvalidInput(
+            f"Patienten har ikke været på {group.name}. Kun patienter, der er eller har været "
+            "på holdet, kan markeres til holdkonference."
+        )
     flag = GroupFlag(group_id=group_id, patient_id=patient_id, note=note, created_by_id=actor.id)
     session.add(flag)
     audit.record(session, actor, "create", flag)

@@ -6,12 +6,18 @@ confirmed, and otherwise writes every change with an audit row carrying the acti
 the caller's transaction (one transaction: the page's and the command line's session). A file
 whose content is already in the database plans no changes, so importing it again writes
 nothing at all. Previewing, importing and saving a mapping need Action.IMPORT_DATA.
+
+A patient row whose CPR number is stored with another name or birth date refuses the whole file
+unless the caller passes ``update_existing`` (True, or the chosen CPR numbers): the importer's
+explicit choice to update that patient. The update is then written like any other, with its
+audit row (before and after, the acting user) in the same transaction.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,7 +26,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from conference.formatting import date_short, datetime_short
+from conference.formatting import date_short, local_datetime
 from conference.importing import build_plan
 from conference.importing.lookups import chunks
 from conference.importing.mapping import STANDARD, Mapping, MappingProblem, parse_mapping
@@ -147,7 +153,7 @@ def save_mapping(
         who = session.get(Staff, row.updated_by_id) if row.updated_by_id else None
         raise InvalidInput(
             f"Kortlægningen for »{source}« er gemt af {who.name if who else 'en anden'} "
-            f"{datetime_short(row.updated_at)} (version {row.version}), efter du åbnede "
+            f"{local_datetime(row.updated_at)} (version {row.version}), efter du åbnede "
             f"version {expected_version}. Din version har {len(mapping.columns)} kortlagte "
             f"kolonner, den gemte {len(row.mapping.get('columns', {}))}. Intet er gemt; "
             "indlæs siden igen for at se den gemte version."
@@ -179,15 +185,22 @@ def preview_import(
     *,
     today: dt.date,
     source: str | None = None,
+    update_existing: bool | Collection[str] = False,
 ) -> Plan:
-    """What importing the file would create and change, or every bad row. Writes nothing."""
+    """What importing the file would create and change, or every bad row. Writes nothing.
+
+    ``update_existing``: see the module docstring (patients only).
+    """
     authorize(session, actor, Action.IMPORT_DATA)
     mapping = None
     if kind == "pro":
         mapping, _version = mapping_for(session, source)
         source = source or STANDARD
+    if not isinstance(update_existing, bool):  # CPR numbers in any spelling: their digits
+        update_existing = frozenset("".join(ch for ch in c if ch.isdigit())
+                                    for c in update_existing)
     plan = build_plan(session, kind, data, file_name, today=today, source=source,
-                      mapping=mapping)
+                      mapping=mapping, update_existing=update_existing)
     last = session.execute(
         select(ImportRun.at, Staff.initials)
         .join(Staff, Staff.id == ImportRun.actor_id)
@@ -228,9 +241,11 @@ def apply_import(
     today: dt.date,
     source: str | None = None,
     expected_fingerprint: str | None = None,
+    update_existing: bool | Collection[str] = False,
 ) -> ImportResult:
     """Import the file all or nothing (see the module docstring)."""
-    plan = preview_import(session, actor, kind, data, file_name, today=today, source=source)
+    plan = preview_import(session, actor, kind, data, file_name, today=today, source=source,
+                          update_existing=update_existing)
     if expected_fingerprint is not None and plan.ok and plan.fingerprint() != expected_fingerprint:
         raise InvalidInput(
             "Data er ændret, siden forhåndsvisningen blev lavet, så importen ville gøre noget "

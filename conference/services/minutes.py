@@ -115,17 +115,6 @@ class ReferentView:
     def signed_off(self) -> bool:
         return self.signed_off_at is not None
 
-    def missing_conclusions(self) -> list[CaseSummary]:
-        """Discussed (or timed) cases on the discussion list without a decision: they block the
-        sign-off."""
-        return [
-            c for c in self.cases
-            if c.list == AgendaList.DISCUSSION.value
-            and (c.status == AgendaStatus.DISCUSSED.value
-                 or (c.status == AgendaStatus.PLANNED.value and c.timed))
-            and not c.decision
-        ]
-
 
 @dataclass(frozen=True)
 class ConclusionView:
@@ -751,24 +740,20 @@ def _flush_conclusion(session: Session, mine: dict[str, Any]) -> None:
 
 
 def sign_off(session: Session, actor: Staff, conference_id: int) -> Conference:
-    """Close the conference: cases still open are ended as the board ends them, every discussed
-    case must have a decision, the group notes shown are marked handled, and the conference is
-    signed off by the acting user. Afterwards conclusions change only by amendment."""
+    """Close the conference: cases still open are ended as the board ends them; every case on
+    either list must then have a decision or have been carried over or postponed with a reason
+    (refused otherwise, naming the cases); the group notes shown are marked handled, and the
+    conference is signed off by the acting user. Afterwards conclusions change only by
+    amendment."""
     authorize(session, actor, Action.SIGN_OFF)
-    from conference.services import agenda, groups  # the board's and the groups' services
+    from conference.services import agenda, decisions, groups  # the board's, the groups'
 
     conference = session.get(Conference, conference_id)
     if conference is None:
         raise NotFound("Konferencen findes ikke.")
     if conference.signed_off_at is not None:
         raise InvalidInput("Konferencen er allerede underskrevet.")
-    decided = set(
-        session.scalars(
-            select(Conclusion.agenda_item_id)
-            .join(AgendaItem, AgendaItem.id == Conclusion.agenda_item_id)
-            .where(AgendaItem.conference_id == conference_id, Conclusion.decision != "")
-        )
-    )
+    decided = agenda.decided_items(session, conference_id)
     for item in session.scalars(
         select(AgendaItem).where(
             AgendaItem.conference_id == conference_id,
@@ -781,23 +766,9 @@ def sign_off(session: Session, actor: Staff, conference_id: int) -> Conference:
         session.flush()
         audit.record(session, actor, "update", item, before=before)
     if conference.ended_at is None:
-        agenda.end_meeting(session, actor, conference_id)
-    discussed = session.execute(
-        select(AgendaItem.id, Patient.first_name, Patient.last_name)
-        .join(Patient, Patient.id == AgendaItem.patient_id)
-        .where(
-            AgendaItem.conference_id == conference_id,
-            AgendaItem.list == AgendaList.DISCUSSION,
-            AgendaItem.status == AgendaStatus.DISCUSSED,
-        )
-        .order_by(AgendaItem.position)
-    ).all()
-    missing = [f"{first} {last}" for iid, first, last in discussed if iid not in decided]
-    if missing:
-        raise InvalidInput(
-            "Konferencen kan ikke underskrives: der mangler en konklusion for "
-            + ", ".join(missing) + "."
-        )
+        agenda.close_meeting(session, actor, conference)
+    # Every case leaves with a decision, or carried over with a reason (seed 3.9, 3.10).
+    decisions.assert_all_decided(session, conference_id)
     # What the therapists brought to this meeting is handled; a flag raised after the meeting
     # ended (before a late sign-off) waits for the next conference.
     flag_ids = [

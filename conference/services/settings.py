@@ -20,6 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from conference.agenda import NAME_MODES
+from conference.formatting import time_hm
 from conference.permissions import Action
 from conference.services import audit
 from conference.services.access import authorize
@@ -190,7 +191,7 @@ def describe(key: str, settings: ConferenceSettings) -> str:
     if key == WEEKDAY_KEY:
         return weekday_name(settings.weekday)
     if key == START_KEY:
-        return f"kl. {settings.start.strftime('%H:%M')}"
+        return f"kl. {time_hm(settings.start)}"
     if key == MINUTES_KEY:
         return f"{settings.minutes} min"
     return NAME_MODES.get(settings.name_mode, settings.name_mode).lower()
@@ -245,8 +246,8 @@ def validate(
         start = start.replace(second=0, microsecond=0)
         if not EARLIEST_START <= start <= LATEST_START:
             problems.append(
-                f"Starttidspunktet skal ligge mellem kl. {EARLIEST_START:%H:%M} "
-                f"og kl. {LATEST_START:%H:%M}."
+                f"Starttidspunktet skal ligge mellem kl. {time_hm(EARLIEST_START)} "
+                f"og kl. {time_hm(LATEST_START)}."
             )
     if isinstance(minutes, bool) or not isinstance(minutes, int) or not (
         MIN_MINUTES <= minutes <= MAX_MINUTES

@@ -18,12 +18,14 @@ from conference.labels import ACTION_STATUS
 from conference.pathway import REASON_TEXTS
 from conference.services import agenda
 from conference.services.case_sheet import CaseSheet, case_sheet
+from conference.services.decisions import OpenDecision
 from conference.services.groups import HoldkonferenceGroup, holdkonference
 from conference.services.settings import get_setting
 from conference.services.staff import StaffOption
-from conference.ui import pro_view, projection_style
+from conference.ui import open_decisions, pro_view, projection_style
 from conference.ui.context import today
 from conference.ui.form_keys import field_key, saved
+from conference.ui.open_decisions import proposal_lines
 from conference.ui.text import escape_md
 from db.models import ActionStatus, AgendaList, AgendaStatus, utcnow
 
@@ -103,14 +105,25 @@ def case_row(
                     args=(agenda.go_to, view.conference_id, case.item_id))
 
 
-def information_list(cases: list[agenda.CaseEntry]) -> None:
+def information_list(
+    cases: list[agenda.CaseEntry], undecided: dict[int, OpenDecision] | None = None
+) -> None:
     """The cases only listed (not discussed, not in the speaking order): a line each, in one
-    block; they are changed or moved to discussion through `case_panel`."""
-    st.markdown("\n".join(
-        f"- {escape_md(_case_line(c))}: "
-        + escape_md(c.reason_text or REASON_TEXTS.get(c.reason, c.reason))
-        for c in cases
-    ))
+    block, with the conclusion the pathway proposes while none is recorded (✓: decided)."""
+    undecided = undecided or {}
+    lines = []
+    for case in cases:
+        line = f"- {escape_md(_case_line(case))}: " + escape_md(
+            case.reason_text or REASON_TEXTS.get(case.reason, case.reason)
+        )
+        if case.item_id in undecided:
+            line += "".join(
+                f"  \n  {escape_md(text)}" for text in proposal_lines(undecided[case.item_id])
+            )
+        else:
+            line = "- ✓ " + line[2:] + " (besluttet)"
+        lines.append(line)
+    st.markdown("\n".join(lines))
 
 
 def case_panel(view: agenda.Board, act: Act, plan: rules.TimePlan) -> None:
@@ -180,7 +193,7 @@ def group_part(groups: list[HoldkonferenceGroup], name_mode: str | None = None) 
                     "Hele holdet" if flag.patient_id is None
                     else rules.display_name(flag.first_name, flag.last_name, name_mode)
                     if name_mode else flag.patient_name or ""
-                )
+                ) + (f" ({flag.dropout})" if flag.dropout else "")
                 st.caption(f"{escape_md(who)} – meldt af "
                            f"{escape_md(flag.created_by)}")
                 st.text(flag.note)
@@ -202,11 +215,27 @@ def leader_board(
     search: Callable[[str], list[tuple[int, str]]],
     can_lead: bool = True,
     can_record_attendance: bool = True,
+    undecided: list[OpenDecision] | None = None,
+    can_record: bool = True,
 ) -> None:
     discussion, information = view.discussion, view.information
     plan = plan_for(view, groups)
     locked = view.signed_off or not can_lead
+    undecided = [] if view.signed_off else list(undecided or [])
+    open_by_item = {c.item_id: c for c in undecided}
     controls(view, act, locked)
+    if view.ended_at is not None and undecided:
+        with st.container(border=True):
+            st.warning(
+                f"Mødet er slut, men {len(undecided)} sag(er) mangler en beslutning. Bekræft "
+                "forslaget, skriv konklusionen i Referat, eller overfør sagen til næste "
+                "konference med en begrundelse. Referatet kan ikke underskrives før da.",
+                icon=":material/gavel:",
+            )
+            open_decisions.panel(
+                view.conference_id, undecided, act, can_record=can_record, can_lead=can_lead,
+                meeting_over=True, referat_link=_referat_link(view), key="ended",
+            )
     if view.unready:
         st.warning(
             f"{len(view.unready)} sag(er) til drøftelse er ikke markeret klar af mikroteamet: "
@@ -234,11 +263,20 @@ def leader_board(
             st.caption("Ingen sager til drøftelse.")
         for index, case in enumerate(discussion, start=1):
             case_row(view, case, index, act, plan, locked)
-        st.markdown("**Til orientering** (registreres, drøftes ikke)")
+        st.markdown("**Til orientering** (drøftes ikke, men hver sag får en beslutning)")
+        informed_open = [c for c in undecided if c.for_information]
         if not information:
             st.caption("Ingen sager til orientering.")
+        elif can_record and informed_open and view.ended_at is None:
+            decided = [c for c in information if c.item_id not in open_by_item]
+            if decided:
+                information_list(decided)
+            open_decisions.panel(
+                view.conference_id, informed_open, act, can_record=can_record,
+                can_lead=not locked, meeting_over=False, key="info",
+            )
         else:
-            information_list(information)
+            information_list(information, open_by_item)
         if view.set_aside:
             with st.expander(f"Udsat eller fjernet ({len(view.set_aside)})"):
                 for case in view.set_aside:
@@ -251,6 +289,15 @@ def leader_board(
         development_form(view, act, locked)
     with attendance_tab:
         attendance_form(view, act, staff, view.signed_off or not can_record_attendance)
+
+
+def _referat_link(view: agenda.Board) -> Callable[[OpenDecision], None]:
+    def link(case: OpenDecision) -> None:
+        st.page_link(
+            "views/referat.py", label="Skriv konklusionen i Referat", icon=":material/edit:",
+            query_params={"dato": view.date.isoformat(), "sag": str(case.item_id)},
+        )
+    return link
 
 
 def controls(view: agenda.Board, act: Act, locked: bool) -> None:

@@ -16,7 +16,7 @@ import streamlit as st
 from sqlalchemy.orm import Session
 
 from conference.formatting import date_short
-from conference.hold_view import flag_byline, session_option
+from conference.hold_view import flag_byline, flag_choices, flag_heading, session_option
 from conference.labels import ATTENDANCE
 from conference.services import groups
 from conference.services.errors import NotFound, ServiceError
@@ -256,7 +256,7 @@ def _handled(flag_id: int, actor_id: int) -> None:
 
 def _flag_card(flag: groups.FlagRow, actor_id: int | None) -> None:
     with st.container(border=True):
-        st.markdown(f"**{escape_md(flag.patient_name) if flag.patient_name else 'Hele holdet'}**")
+        st.markdown(f"**{escape_md(flag_heading(flag))}**")
         st.text(flag.note)
         st.caption(escape_md(flag_byline(flag)))
         if actor_id is not None:
@@ -272,7 +272,7 @@ def flags_section(detail: groups.GroupDetail, actor_id: int) -> None:
             _flag_card(flag, actor_id)
     else:
         st.info("Ingen patienter eller noter er markeret til næste holdkonference.")
-    roster = {r.patient_id: r.name for r in detail.active_roster}
+    roster = flag_choices(detail)  # everyone who was on the group, also those who dropped out
     left, right = st.columns(2)
     with left, st.form("hold_flag_form"):
         st.markdown("**Markér en patient til drøftelse**")

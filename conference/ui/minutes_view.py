@@ -15,9 +15,10 @@ from conference.minutes import Bullets, Heading, MeetingStats, Minutes, Paragrap
 from conference.minutes_export import DOCX_MIME, PDF_MIME, to_docx, to_pdf
 from conference.services import agenda  # the board's service owns attendance
 from conference.services import minutes as minutes_service
+from conference.services.decisions import OpenDecision
 from conference.services.minutes import ReferentView
 from conference.services.staff import StaffOption
-from conference.ui import followup
+from conference.ui import followup, open_decisions
 from conference.ui.text import escape_md
 
 
@@ -83,8 +84,19 @@ def _save_attendance(conference_id: int, key: str) -> None:
         st.session_state[f"{key}_since"] = list(st.session_state[key])
 
 
-def closing(view: ReferentView, staff: Sequence[StaffOption]) -> None:
-    """Before sign-off: who attended, what is missing, and the button that signs off."""
+def _case_link(case: OpenDecision) -> None:
+    """Open the case on this page (the address names it)."""
+    if st.button("Skriv konklusionen", key=f"closing_open{case.item_id}",
+                 icon=":material/edit:"):
+        st.query_params["sag"] = str(case.item_id)
+        st.rerun()
+
+
+def closing(
+    view: ReferentView, staff: Sequence[StaffOption], undecided: Sequence[OpenDecision] = ()
+) -> None:
+    """Before sign-off: who attended, every case still without a decision (with what to do
+    about each), and the button that signs off (refused while any remain)."""
     people = {s.id: s.label for s in staff}
     key = f"referat_present_{view.conference_id}"
     since_key = f"{key}_since"  # the list as last read: what the referent's changes apply to
@@ -97,11 +109,21 @@ def closing(view: ReferentView, staff: Sequence[StaffOption]) -> None:
         placeholder="Vælg deltagerne", on_change=_save_attendance,
         args=(view.conference_id, key),
     )
-    missing = view.missing_conclusions()
-    if missing:
+    if undecided and not view.ended:
+        st.caption(
+            "Endnu uden beslutning: " + escape_md(", ".join(c.patient_name for c in undecided))
+            + ". Når mødet er slut, vises hver af dem her med forslag og valg."
+        )
+    elif undecided:
         st.warning(
-            "Mangler konklusion: " + ", ".join(c.patient_name for c in missing),
+            f"{len(undecided)} sag(er) mangler en beslutning: "
+            + escape_md(", ".join(c.patient_name for c in undecided))
+            + ". Referatet kan først underskrives, når hver sag er besluttet eller overført.",
             icon=":material/warning:",
+        )
+        open_decisions.panel(
+            view.conference_id, undecided, followup.write, can_record=True, can_lead=False,
+            meeting_over=True, referat_link=_case_link, key="closing",
         )
     st.button(
         "Underskriv referatet og afslut konferencen", type="primary",

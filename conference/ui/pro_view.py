@@ -2,7 +2,10 @@
 
 Shared by Forbered sag and the conference board (projection mode: larger, fewer columns).
 Dialogue support only: flags say "kræver opmærksomhed" / "klinisk relevant ændring", never what
-to do. Colours always come with a text label (colour-blind readers, projectors).
+to do. Colours always come with a text label (colour-blind readers, projectors). Every flag
+names its time point and date; flags from before the latest response are shown apart, under
+"Tidligere målinger". Each instrument's rule for a clinically relevant change is stated where
+the change is shown (flag text, table column, chart tooltip), from the registry.
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ from collections.abc import Sequence
 import pandas as pd
 import streamlit as st
 
-from conference import pro_trend
+from conference import pro, pro_trend
 from conference.charts import pro_small_multiples
 
 BADGE_COLOUR = {"red": "red", "yellow": "yellow", "green": "green"}
@@ -22,25 +25,38 @@ BADGE_ICON = {"red": ":material/error:", "yellow": ":material/warning:",
 CELL_FILL = {"red": "#ffcdd2", "yellow": "#fff0b3", "green": "#c8e6c9"}
 DIALOGUE_NOTE = (
     "Dialogstøtte, ikke beslutningsstøtte. Ændring regnes fra baseline og er "
-    "»klinisk relevant ændring«, når den når den mindste betydende ændring (MIC). "
-    "Manglende besvarelser vises som manglende, aldrig som 0."
+    "»klinisk relevant ændring«, når den når instrumentets mindste betydende ændring "
+    "(kolonnen »Mindste betydende ændring«). Manglende besvarelser vises som »ikke besvaret« "
+    "(intet svar) eller »kan ikke beregnes« (for mange spørgsmål mangler), aldrig som 0."
 )
+HISTORY_NOTE = "seneste score for instrumenter uden score ved seneste besvarelse"
+
+
+def _badges(flags: Sequence[pro.Flag]) -> None:
+    with st.container(horizontal=True, gap="small"):
+        for flag in flags:
+            st.badge(pro_trend.dated_text(flag), color=BADGE_COLOUR.get(flag.level, "gray"),
+                     icon=BADGE_ICON.get(flag.level))
 
 
 def pro_flags(trends: Sequence[pro_trend.InstrumentTrend], *, limit: int | None = None) -> None:
-    """The flags of the latest answers as coloured badges with their text."""
-    flags = [f for t in trends for f in t.attention]
-    if not flags:
-        st.caption("Ingen markeringer ved seneste besvarelse.")
-        return
-    flags.sort(key=lambda f: pro_trend.LEVEL_ORDER.get(f.level, 3))
-    shown = flags if limit is None else flags[:limit]
-    with st.container(horizontal=True, gap="small"):
-        for flag in shown:
-            st.badge(flag.text, color=BADGE_COLOUR.get(flag.level, "gray"),
-                     icon=BADGE_ICON.get(flag.level))
-    if len(shown) < len(flags):
-        st.caption(f"… og {len(flags) - len(shown)} markeringer mere i tabellen.")
+    """The flags as coloured badges naming their time point and date: the latest response's
+    first, then older ones under "Tidligere målinger". ``limit`` caps the badges shown."""
+    split = pro_trend.split_flags(trends)
+    total = len(split.current) + len(split.history)
+    current = split.current if limit is None else split.current[:limit]
+    room = None if limit is None else max(0, limit - len(current))
+    history = split.history if room is None else split.history[:room]
+    if current:
+        st.caption(f"Markeringer ved seneste besvarelse ({split.latest}):")
+        _badges(current)
+    else:
+        st.caption(f"Ingen markeringer ved seneste besvarelse ({split.latest}).")
+    if history:
+        st.caption(f"{pro_trend.HISTORY_TITLE} ({HISTORY_NOTE}):")
+        _badges(history)
+    if len(current) + len(history) < total:
+        st.caption(f"… og {total - len(current) - len(history)} markeringer mere i tabellen.")
 
 
 def pro_table(answers: Sequence[pro_trend.Answers]):  # noqa: ANN201 - a pandas Styler
@@ -81,7 +97,15 @@ def pro_section(
         key=f"{key}_table",
         height=38 + 35 * len(table.data),
         column_config={
-            "Markering": st.column_config.TextColumn(width="large"),
+            "Markering": st.column_config.TextColumn(
+                width="large", help="Markeringer ved instrumentets seneste besvarelse, med "
+                                    "tidspunkt og dato."),
             "Retning": st.column_config.TextColumn(width="medium"),
+            "Ændring fra baseline": st.column_config.TextColumn(
+                help="Fra baseline til seneste besvarelse. »Klinisk relevant«, når ændringen "
+                     "når instrumentets mindste betydende ændring."),
+            pro_trend.MIC_COLUMN: st.column_config.TextColumn(
+                help="Instrumentets mindste betydende ændring (fra instrumentregistret); "
+                     "én af reglerne er nok."),
         },
     )

@@ -9,13 +9,24 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from conference.formatting import date_short
 from conference.hold_view import flags_text, group_title
 from conference.services import groups as svc
 from conference.services.patients import patient_detail
 from conference.services.staff import list_staff
 from conference.ui.text import escape_md
-from db.models import GroupTherapist, Staff
+from db.models import (
+    AttendanceStatus,
+    AuditLog,
+    CourseEvent,
+    CourseStatus,
+    EnrolmentStatus,
+    GroupFlag,
+    GroupTherapist,
+    Staff,
+)
 from db.session import make_engine, session_scope
+from tests import factories as f
 
 PAGE = "views/hold.py"
 
@@ -221,6 +232,113 @@ def test_an_empty_flag_is_refused_in_danish(run_page, demo_url) -> None:
     assert app.error[0].value == (
         "Skriv kort, hvad der er kommet frem, eller hvad der skal overleveres."
     )
+
+
+#: The dropped-out test group runs on fixed dates (far from the demo centre's, which follow the
+#: real today) and the page's today is pinned to one of them: nothing here reads the clock.
+DROPOUT_START = dt.date(2041, 3, 4)  # a Monday
+DROPOUT_TODAY = dt.date(2041, 3, 20)  # after the third session
+
+
+@pytest.fixture
+def dropout_group(demo_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[dict]:
+    """An Afspænding group run by two behandlere; one patient stays, one dropped out (udgået)
+    after the second session, as their course records."""
+    monkeypatch.setenv("KT_TODAY", DROPOUT_TODAY.isoformat())
+
+    def build(session: Session) -> dict:
+        therapists = [o for o in list_staff(session) if o.roles == ("behandler",)][:2]
+        dates = [DROPOUT_START + dt.timedelta(weeks=i) for i in range(5)]
+        group = f.group(session, "afspaending", dates, name="Afspænding testhold 3.10")
+        session.add_all(GroupTherapist(group_id=group.id, staff_id=t.id) for t in therapists)
+        born = dt.date(1925, 2, 3)  # far from the demo's patients (their CPR numbers differ)
+        stays = f.patient(session, "Anna", "Holm", birth=born)
+        leaves = f.patient(session, "Frida", "Berg", birth=born)
+        present, no_show = AttendanceStatus.PRESENT, AttendanceStatus.NO_SHOW
+        f.enrol(session, group, stays, [present] * 3)
+        gone = f.enrol(session, group, leaves, [present, present, no_show])
+        gone.status = EnrolmentStatus.DROPPED_OUT
+        session.add(CourseEvent(
+            patient_id=leaves.id, intervention_id=group.intervention_id, group_id=group.id,
+            status=CourseStatus.DROPPED_OUT, planned_date=dates[0], start_date=dates[0],
+            end_date=dates[1],
+        ))
+        session.flush()
+        return {"group": group.id, "patient": leaves.id, "name": leaves.full_name,
+                "left_on": dates[1], "therapist": therapists[0]}
+
+    made = f.in_db(demo_url, build)
+    yield made
+
+    def tidy(session: Session) -> None:  # no open flag is left for the pages that follow
+        leader = session.scalars(select(Staff).where(Staff.id.in_(
+            [o.id for o in list_staff(session) if "moedeleder" in o.roles]
+        ))).first()
+        open_ids = session.scalars(select(GroupFlag.id).where(
+            GroupFlag.group_id == made["group"], GroupFlag.handled_at.is_(None)
+        )).all()
+        svc.mark_flags_handled(session, leader, open_ids)
+
+    f.in_db(demo_url, tidy)
+
+
+def test_a_patient_who_dropped_out_can_be_flagged_and_the_flag_says_so(
+    run_page, demo_url, dropout_group
+) -> None:
+    """Seed 3.10: the holdkonference takes up problems that arose during the course; a
+    patient who dropped out of the group is offered for flagging, and the flag says »udgået«."""
+    group_id, who, name = dropout_group["group"], dropout_group["patient"], dropout_group["name"]
+    therapist = dropout_group["therapist"]
+    app = run_page(PAGE, hold=str(group_id), fane="Til holdkonference", som=therapist.initials)
+    choice = app.selectbox(key="hold_flag_patient")
+    assert f"{name} (udgået)" in choice.options
+    choice.set_value(who)
+    app.text_area(key="hold_flag_note").set_value("Stoppede efter 2. gang; smerterne blev værre")
+    click(app, "Til holdkonference")
+    assert app.success[0].value == "Patienten er markeret til holdkonference."
+
+    dropout = f"udgået af holdet {date_short(dropout_group['left_on'])}"
+    cards = [m.value for m in app.tabs[2].markdown]
+    assert f"**{escape_md(f'{name} · {dropout}')}**" in cards
+    assert escape_md(f"{name} (udgået af holdet)") in app.warning[0].value  # above the tabs
+
+    # what the board, the projection and the minutes read for the holdkonference
+    walk = read(demo_url, lambda s: svc.holdkonference(s, DROPOUT_TODAY))
+    (flag,) = next(g for g in walk if g.group_id == group_id).flags
+    assert (flag.patient_id, flag.dropped_out, flag.dropout) == (who, True, dropout)
+    audit = read(demo_url, lambda s: s.scalars(select(AuditLog).where(
+        AuditLog.entity == "group_flag", AuditLog.entity_id == flag.id,
+        AuditLog.action == "create",
+    )).one())
+    assert audit.actor_id == therapist.id
+
+
+def _board_flags() -> None:
+    """The board's holdkonference part with one dropped-out patient, in full and projected."""
+    import datetime as dt
+
+    from conference.services.groups import HoldFlag, HoldkonferenceGroup
+    from conference.ui.board_view import group_part
+
+    flag = HoldFlag(1, 7, "Frida Berg", "Stoppede efter 2. gang", "Behandler",
+                    dt.datetime(2041, 3, 12, 9, 0), 1, "Frida", "Berg", True, dt.date(2041, 3, 11))
+    group = HoldkonferenceGroup(
+        1, "Afspænding testhold", "afspaending", "Afspænding", dt.date(2041, 3, 4),
+        dt.date(2041, 4, 1), 3, 5, ("Behandler",), 1, 15, (flag,),
+    )
+    group_part([group])
+    group_part([group], "fornavn")
+
+
+def test_the_board_shows_that_a_flagged_patient_dropped_out() -> None:
+    """Seed 3.10: on the board and the projection, the flag says the patient left the group."""
+    from streamlit.testing.v1 import AppTest
+
+    app = AppTest.from_function(_board_flags, default_timeout=30).run()
+    assert not app.exception, [e.message for e in app.exception]
+    captions = [c.value for c in app.caption]
+    assert escape_md("Frida Berg (udgået af holdet 11. mar. 2041) – meldt af Behandler") in captions
+    assert escape_md("Frida B. (udgået af holdet 11. mar. 2041) – meldt af Behandler") in captions
 
 
 def create_group(  # noqa: ANN201

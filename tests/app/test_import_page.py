@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import delete, select
 
 from conference.cpr import make_cpr
-from db.models import AuditLog, ImportRun, Patient, ProMapping, Staff
+from db.models import AccessLog, AuditLog, ImportRun, Patient, ProMapping, Staff
 from db.session import make_engine, session_scope
 
 PAGE = "views/import_eksport.py"
@@ -43,6 +43,8 @@ def cleanup(demo_url: str) -> Iterator[None]:
         session.execute(delete(AuditLog).where(AuditLog.id >= first_audit))
         session.execute(delete(ImportRun).where(ImportRun.id >= first_run))
         session.execute(delete(ProMapping).where(ProMapping.source == "Apptest-kilde"))
+        ours = select(Patient.id).where(Patient.cpr.in_(_cprs()))
+        session.execute(delete(AccessLog).where(AccessLog.patient_id.in_(ours)))
         session.execute(delete(Patient).where(Patient.cpr.in_(_cprs())))
     engine.dispose()
 
@@ -96,6 +98,54 @@ def test_upload_preview_confirm_then_the_same_file_changes_nothing(
     app = _upload(app, "nye.csv", _patients_csv())
     assert app.info[-1].value == "Intet at importere: alt i filen findes allerede."
     assert not [b for b in app.button if b.key == "confirm_import"]
+
+
+def test_a_known_cpr_under_another_name_is_refused_until_the_update_is_chosen(
+    run_page, demo_url, cleanup
+) -> None:
+    app = _upload(run_page(PAGE), "nye.csv", _patients_csv())
+    app.button(key="confirm_import").click().run()
+    cpr = _cprs()[0]  # Aksel Zappimport, born 4 March 1931
+    other = f"CPR;Fornavn;Efternavn;Henvist\n{cpr[:6]}-{cpr[6:]};Axel;Zappimport;01-11-2026\n"
+    data = other.encode()
+
+    app = _upload(app, "anden.csv", data)
+
+    assert "filen kan ikke importeres – 1 fejl i 1 række. Intet er gemt." in app.error[0].value
+    report = _table(app, "Årsag")
+    assert list(report["Række"]) == [2] and list(report["Kolonne"]) == ["CPR"]
+    assert ("tilhører Aksel Zappimport (født 04.03.1931) i databasen, men rækken angiver "
+            "Axel Zappimport (født 04.03.1931)") in report["Årsag"].iloc[0]
+    assert not [b for b in app.button if b.key == "confirm_import"]
+    box = app.checkbox(key=f"identity_update_{hashlib.sha256(data).hexdigest()[:8]}_{cpr}")
+    assert box.value is False
+    label = box.label.replace("\\", "")  # the label is escaped markdown
+    assert label == (f"Række 2: opdatér patienten med CPR {cpr[:6]}-{cpr[6:]} – "
+                     "Navn: Aksel Zappimport → Axel Zappimport")
+
+    box.check().run()
+
+    assert not app.exception, [e.message for e in app.exception]
+    assert not app.error
+    metrics = {m.label: m.value for m in app.metric}
+    assert metrics["Nye"] == "0" and metrics["Ændres"] == "1"
+    preview = _table(app, "Hvem/hvilket")
+    assert list(preview["Handling"]) == ["Ændres"]
+    assert preview["Ændringer"].iloc[0] == "Fornavn: Aksel → Axel"
+    app.button(key="confirm_import").click().run()
+
+    assert not app.exception, [e.message for e in app.exception]
+    assert app.success[0].value == "Importeret: 0 nye og 1 ændrede, 0 rækker uændrede."
+    engine = make_engine(demo_url)
+    with session_scope(engine) as session:
+        axel = session.scalars(select(Patient).where(Patient.cpr == cpr)).one()
+        assert axel.first_name == "Axel"
+        update = session.scalars(select(AuditLog).where(
+            AuditLog.entity == "patient", AuditLog.action == "update",
+            AuditLog.patient_id == axel.id)).one()
+        assert update.before["first_name"] == "Aksel" and update.after["first_name"] == "Axel"
+        assert session.get(Staff, update.actor_id).initials == app.query_params["som"]
+    engine.dispose()
 
 
 def test_a_broken_file_shows_every_bad_row_and_cannot_be_imported(run_page) -> None:
@@ -158,3 +208,21 @@ def test_a_meeting_leader_may_export_but_not_import(run_page, demo_url) -> None:
     # a behandler's menu has no Import og eksport: the address leads to their start page
     assert app.title[0].value != "Import og eksport"
     assert not app.get("download_button") and not app.file_uploader
+
+
+def test_the_import_log_shows_danish_time(run_page, demo_url, cleanup) -> None:
+    """Runs stored in UTC at fixed moments (far ahead, so they head the log) show local time."""
+    engine = make_engine(demo_url)
+    with session_scope(engine) as session:
+        actor = session.scalars(select(Staff.id).order_by(Staff.id)).first()
+        for name, at in [("sommer.csv", dt.datetime(2099, 7, 15, 8, 30, tzinfo=dt.UTC)),
+                         ("vinter.csv", dt.datetime(2099, 1, 15, 8, 30, tzinfo=dt.UTC))]:
+            session.add(ImportRun(kind="patienter", file_name=name, file_sha256="0" * 64,
+                                  rows=0, created=0, updated=0, unchanged=0, actor_id=actor,
+                                  at=at))
+    engine.dispose()
+
+    log = _table(run_page(PAGE), "Fil")
+    shown = dict(zip(log["Fil"], log["Tidspunkt"], strict=True))
+    assert shown["sommer.csv"] == "15. jul. 2099 kl. 10:30"
+    assert shown["vinter.csv"] == "15. jan. 2099 kl. 09:30"

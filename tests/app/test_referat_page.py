@@ -15,6 +15,7 @@ from conference.services import agenda, minutes
 from db.models import (
     ActionItem,
     AgendaItem,
+    AgendaList,
     Conclusion,
     Conference,
     Patient,
@@ -159,7 +160,8 @@ def test_sign_off_needs_decisions_then_locks_the_conclusions(run_page, meeting,
     in_db(demo_url, timed)
     app = open_case(run_page, meeting)
     app.pills(key=f"ref{first}_decision").set_value("fortsaet_standardforloeb").run()
-    assert meeting["names"][1] in app.warning[0].value  # missing, before anyone clicks
+    # missing, before anyone clicks
+    assert any(meeting["names"][1] in c.value for c in app.caption)
     button(app, "Underskriv referatet").click().run()
     assert meeting["names"][1] in app.error[0].value
     assert in_db(demo_url, lambda s: s.get(Conference, meeting["id"]).signed_off_at) is None
@@ -172,3 +174,46 @@ def test_sign_off_needs_decisions_then_locks_the_conclusions(run_page, meeting,
     assert any("Ret konklusionen" in e.label for e in app.expander)
     assert not [t for t in app.text_area if t.key == f"ref{second}_history_sketch"]
     assert app.download_button  # the minutes can be fetched
+
+
+def test_cases_til_orientering_are_confirmed_from_the_proposal_before_sign_off(
+    run_page, meeting, demo_url
+) -> None:
+    """Seed 3.9, 3.10: a case til orientering leaves the meeting with a decision. Sign-off is
+    refused and names it; one click records the pathway's proposal and its next step."""
+    first, second = meeting["items"]
+
+    def inform_and_end(session):
+        actor = session.get(Staff, meeting["actor_id"])
+        agenda.set_list(session, actor, second, AgendaList.INFORMATION)
+        minutes.save_conclusion(session, actor, first, history_sketch="Skitse",
+                                        decision="cft", decision_text=None, version=None)
+        agenda.start_meeting(session, actor, meeting["id"])
+        agenda.end_meeting(session, actor, meeting["id"])
+
+    in_db(demo_url, inform_and_end)
+    app = open_case(run_page, meeting)
+    warning = next(w.value for w in app.warning if "mangler en beslutning" in w.value)
+    assert meeting["names"][1] in warning
+    button(app, "Underskriv referatet").click().run()
+    assert meeting["names"][1] in app.error[0].value and "til orientering" in app.error[0].value
+    assert in_db(demo_url, lambda s: s.get(Conference, meeting["id"]).signed_off_at) is None
+
+    assert any(t.value.startswith("Forslag: ") for t in app.text)
+    button(app, "Bekræft forslaget").click().run()
+    assert not app.error
+
+    def stored(session):
+        conclusion = session.scalar(select(Conclusion).where(Conclusion.agenda_item_id == second))
+        return conclusion.decision, conclusion.recorded_by_id, [
+            (a.description, a.owner_role) for a in session.scalars(
+                select(ActionItem).where(ActionItem.conclusion_id == conclusion.id))
+        ]
+
+    decision, by, steps = in_db(demo_url, stored)
+    assert decision and by == meeting["actor_id"]
+    if decision == "afsluttende_samtale":
+        assert steps == [("Afsluttende samtale", "pal_laege")]
+    button(app, "Underskriv referatet").click().run()
+    assert not app.error
+    assert any("Underskrevet af" in c.value for c in app.caption)

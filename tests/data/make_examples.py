@@ -31,6 +31,8 @@ _erik = make_cpr(dt.date(1991, 9, 9), "M", 15)
 ERIK = f"{_erik[:6]}-{_erik[6:9]}{(int(_erik[9]) + 2) % 10}"  # fails modulus 11: a warning only
 FRIDA = cpr(dt.date(2001, 1, 1), "K", 16)
 UNKNOWN = cpr(dt.date(1949, 3, 3), "M", 17)  # nobody has this number
+GUSTAV = cpr(dt.date(1949, 8, 12), "M", 18)  # a new patient beside a conflicting row
+OLDEST = cpr(dt.date(1860, 4, 2), "K", 19)  # serial 5xxx with 60: born 1860, 166 years old
 
 PATIENTS = [
     # CPR, first, last, referral, team, PAL, nurse, diagnosis, pain years
@@ -108,6 +110,17 @@ def patients() -> None:
     (HERE / "patienter_gammel.xls").write_bytes(
         b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 504
     )
+
+
+def identity() -> None:
+    """A known CPR number under another person's name, and a CPR number 166 years old."""
+    other = [PATIENT_HEADER,
+             [GUSTAV, "Gustav", "Holm", "01-09-2026", "", "", "", "", ""],
+             [ANNE, "Anna", "Hansen", "01-09-2026", "", "", "", "", ""]]
+    write("patienter_anden_person.csv", csv_text(other))
+    old = [PATIENT_HEADER,
+           [OLDEST, "Olga", "Oldemor", "01-06-2026", "", "", "", "", ""]]
+    write("patienter_usandsynlig_alder.csv", csv_text(old))
 
 
 COURSE_HEADER = ["CPR", "Indsats", "Status", "Planlagt", "Start", "Slut", "Behandler", "Fund",
@@ -313,6 +326,7 @@ if __name__ == "__main__":
             print(path)
     else:
         patients()
+        identity()
         courses()
         groups()
         pro_files()

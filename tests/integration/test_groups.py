@@ -16,6 +16,7 @@ from db.models import (
     CourseEvent,
     CourseStatus,
     Enrolment,
+    EnrolmentStatus,
     GroupFlag,
     GroupSession,
     PatientStatus,
@@ -372,9 +373,95 @@ def test_flags_need_a_short_note_and_a_patient_on_the_group(db, team, note) -> N
         svc.flag_patient(db, team[0], group.id, people[0].id, note)
     with pytest.raises(InvalidInput):
         svc.add_group_note(db, team[0], group.id, note)
-    with pytest.raises(InvalidInput, match="ikke på"):
+    with pytest.raises(InvalidInput, match="har ikke været på"):
         svc.flag_patient(db, team[0], group.id, f.patient(db).id, "Note")
     assert count(db, GroupFlag) == 0
+
+
+def drop_out(db, enrolment: Enrolment, on: dt.date | None) -> None:  # noqa: ANN001
+    """The patient leaves the group (udgået); `on` is recorded on their course, if given."""
+    enrolment.status = EnrolmentStatus.DROPPED_OUT
+    event = db.scalars(select(CourseEvent).where(
+        CourseEvent.patient_id == enrolment.patient_id, CourseEvent.group_id == enrolment.group_id
+    )).one()
+    event.status = CourseStatus.DROPPED_OUT if on else CourseStatus.CANCELLED
+    event.end_date = on
+    db.flush()
+
+
+def test_a_dropped_out_patient_can_be_flagged_and_the_flag_says_so(db, team) -> None:
+    """Seed 3.10: the holdkonference takes up problems that arose during the course, and a
+    patient who dropped out of the group (udgået) is often exactly such a patient."""
+    group, people, enrolments = roster_group(db, team)
+    stays, left_on_date, left_undated = people
+    second = group.sessions[1].date
+    drop_out(db, enrolments[1], second)
+    drop_out(db, enrolments[2], None)  # no date on the course: the flag says so without one
+
+    flags = [
+        svc.flag_patient(db, team[1], group.id, who.id, note)
+        for who, note in [(left_on_date, "Stoppede efter 2. gang; smerterne blev værre"),
+                          (left_undated, "Meldte fra uden begrundelse"),
+                          (stays, "Overvejer Mindfulness")]
+    ]
+    db.flush()
+
+    # every write keeps its acting user and its audit row
+    assert {fl.created_by_id for fl in flags} == {team[1].id}
+    audits = db.scalars(select(AuditLog).where(AuditLog.entity == "group_flag",
+                                               AuditLog.action == "create")).all()
+    assert {(a.entity_id, a.actor_id) for a in audits} == {(fl.id, team[1].id) for fl in flags}
+
+    # the holdkonference (the board, the projection and the minutes before sign-off read it)
+    entry = next(g for g in svc.holdkonference(db, TODAY) if g.group_id == group.id)
+    assert entry.enrolled == 1  # the dropped-out patients still do not take a place
+    walk = {h.patient_id: h for h in entry.flags}
+    assert (walk[left_on_date.id].dropped_out, walk[left_on_date.id].dropped_out_on) == (
+        True, second,
+    )
+    assert walk[left_on_date.id].dropout == "udgået af holdet 18. jan. 2027"
+    assert (walk[left_undated.id].dropped_out, walk[left_undated.id].dropped_out_on) == (
+        True, None,
+    )
+    assert walk[left_undated.id].dropout == "udgået af holdet"
+    assert (walk[stays.id].dropped_out, walk[stays.id].dropout) == (False, "")
+
+    # the Hold page: the group's flags and the list's "Til holdkonference"
+    detail = svc.group_detail(db, group.id, TODAY)
+    shown = {r.patient_id: r.dropout for r in detail.open_flags}
+    assert shown == {left_on_date.id: "udgået af holdet 18. jan. 2027",
+                     left_undated.id: "udgået af holdet", stays.id: ""}
+    (summary,) = [g for g in svc.list_groups(db, TODAY) if g.id == group.id]
+    assert set(summary.flagged_patients) == {
+        f"{left_on_date.full_name} (udgået af holdet)",
+        f"{left_undated.full_name} (udgået af holdet)",
+        stays.full_name,
+    }
+    assert set(summary.flagged_patient_ids) == {p.id for p in people}
+
+    # handled at the conference, the flag keeps saying so among the handled
+    svc.mark_flags_handled(db, team[0], [flags[0].id], conference_id=f.conference(db, TODAY).id)
+    db.flush()
+    (handled,) = svc.group_detail(db, group.id, TODAY).handled_flags
+    assert handled.dropout == "udgået af holdet 18. jan. 2027"
+
+
+def test_a_patient_never_on_the_group_cannot_be_flagged(db, team) -> None:
+    """Seed 3.10: the group's therapists bring the patients on their group, also those who
+    dropped out; a patient who never was on the group is refused, in Danish, nothing saved."""
+    group, _, _ = roster_group(db, team, size=1)
+    _, elsewhere, _ = roster_group(db, team, size=1)  # on another group only
+    stranger = f.patient(db)
+    for who in (stranger, elsewhere[0]):
+        with pytest.raises(InvalidInput) as error:
+            svc.flag_patient(db, team[0], group.id, who.id, "Bør drøftes")
+        assert str(error.value) == (
+            f"Patienten har ikke været på {group.name}. Kun patienter, der er eller har været "
+            "på holdet, kan markeres til holdkonference."
+        )
+    assert count(db, GroupFlag) == 0
+    assert db.scalar(select(func.count()).select_from(AuditLog)
+                     .where(AuditLog.entity == "group_flag")) == 0
 
 
 # --------------------------------------------------------------------------- handover

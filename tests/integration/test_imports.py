@@ -163,21 +163,228 @@ def test_every_write_has_an_audit_row_with_the_acting_user(db, actor) -> None:
 def test_a_changed_file_updates_only_what_changed_and_keeps_blank_cells(db, actor) -> None:
     load(db, actor, "patienter", "patienter.csv")
     anne = patient(db, ANNE)
-    text = ("CPR;Navn;Henvist;Diagnose\n"
-            f"{ANNE};Anne Marie Sørensen;02-06-2026;\n"
-            f"{BJORN};Bjørn Æbelø;03-06-2026;Kroniske lænderygsmerter\n")
+    # the name in other case and spacing is the same name: not a change, not a conflict
+    text = ("CPR;Navn;Henvist;Diagnose;Smertevarighed\n"
+            f"{ANNE};anne  SØRENSEN;02-06-2026;;8\n"
+            f"{BJORN};Bjørn Æbelø;03-06-2026;Kroniske lænderygsmerter;12\n")
     result = apply_import(db, actor, "patienter", text.encode(), "rettelse.csv", today=TODAY)
 
     assert result.plan.updated == 1 and result.plan.unchanged == 1
     (change,) = result.plan.changes
     assert change.target_id == anne.id
-    assert {d[0] for d in change.details} == {"Fornavn", "Henvist"}
+    assert {d[0] for d in change.details} == {"Henvist", "Smertevarighed"}
     db.refresh(anne)
-    assert anne.first_name == "Anne Marie" and anne.referral_date == dt.date(2026, 6, 2)
+    assert anne.referral_date == dt.date(2026, 6, 2) and anne.pain_duration_years == 8
+    assert (anne.first_name, anne.last_name) == ("Anne", "Sørensen")  # the stored spelling
     assert anne.diagnosis == "Komplekse kroniske smerter (DR 52.2E)"  # blank cell: kept
     update = db.scalars(select(AuditLog).where(AuditLog.action == "update")).one()
-    assert update.before["first_name"] == "Anne" and update.after["first_name"] == "Anne Marie"
+    assert update.before["referral_date"] == "2026-06-01"
+    assert update.after["referral_date"] == "2026-06-02"
     assert update.patient_id == anne.id and update.actor_id == actor.id
+
+
+# --------------------------------------------------------------------------- CPR and identity
+
+GUSTAV, OLDEST = "1208490407", "0204605424"  # see tests/data/make_examples.py
+
+
+def _anne_wrongly_born(db: Session) -> Patient:
+    """Anne as if typed in by hand with a birth date her CPR number does not give."""
+    anne = patient(db, ANNE)
+    anne.birth_date = dt.date(1970, 5, 18)
+    db.flush()
+    return anne
+
+
+def test_a_known_cpr_with_another_name_is_refused_with_the_row_named(db, actor) -> None:
+    load(db, actor, "patienter", "patienter.csv")
+    before = counts(db)
+
+    with pytest.raises(ImportRejected) as rejected:
+        load(db, actor, "patienter", "patienter_anden_person.csv")
+
+    plan = rejected.value.plan
+    (issue,) = plan.issues
+    assert (issue.row, issue.column, issue.patient_id) == (3, "CPR", patient(db, ANNE).id)
+    assert issue.message.startswith(
+        "170570-0210 tilhører Anne Sørensen (født 17.05.1970) i databasen, men rækken angiver "
+        "Anna Hansen (født 17.05.1970).")
+    assert issue.text().startswith("Række 3, kolonne »CPR«: 170570-0210 tilhører")
+    (conflict,) = plan.conflicts
+    assert (conflict.row, conflict.cpr, conflict.approved) == (3, ANNE, False)
+    assert conflict.details == (("Navn", "Anne Sørensen", "Anna Hansen"),)
+    assert counts(db) == before  # all or nothing: not even Gustav in row 2
+    assert patient(db, ANNE).first_name == "Anne"
+
+
+def test_a_known_cpr_with_another_birth_date_is_refused(db, actor) -> None:
+    load(db, actor, "patienter", "patienter.csv")
+    _anne_wrongly_born(db)
+    before = counts(db)
+    text = f"CPR;Fornavn;Efternavn;Henvist\n{ANNE};Anne;Sørensen;01-06-2026\n"
+
+    with pytest.raises(ImportRejected) as rejected:
+        apply_import(db, actor, "patienter", text.encode(), "f.csv", today=TODAY)
+
+    (issue,) = rejected.value.plan.issues
+    assert issue.row == 2 and "Anne Sørensen (født 18.05.1970) i databasen" in issue.message
+    assert rejected.value.plan.conflicts[0].details == (
+        ("Fødselsdato", "18.05.1970", "17.05.1970"),)
+    assert counts(db) == before
+
+
+def test_an_explicit_update_shows_before_and_after_and_is_audited(db, actor) -> None:
+    load(db, actor, "patienter", "patienter.csv")
+    anne = patient(db, ANNE)
+    data = (DATA / "patienter_anden_person.csv").read_bytes()
+
+    plan = preview_import(db, actor, "patienter", data, "p.csv", today=TODAY,
+                          update_existing={"170570-0210"})
+
+    assert plan.ok and plan.conflicts[0].approved
+    change = next(c for c in plan.changes if c.target_id == anne.id)
+    assert change.details == [("Fornavn", "Anne", "Anna"), ("Efternavn", "Sørensen", "Hansen"),
+                              ("Henvist", "01.06.2026", "01.09.2026")]
+    assert "Anne Sørensen (170570-0210) (Fornavn: Anne → Anna; Efternavn: Sørensen → Hansen" \
+        in plan.report_text()
+    assert [(w.row, w.patient_id) for w in plan.warnings if "opdateres til" in w.message] == [
+        (3, anne.id)]
+
+    with db.begin_nested() as savepoint:  # the write and its audit row: one transaction
+        result = apply_import(db, actor, "patienter", data, "p.csv", today=TODAY,
+                              update_existing={ANNE}, expected_fingerprint=plan.fingerprint())
+        assert result.plan.updated == 1 and result.plan.created == 1  # Gustav
+        db.refresh(anne)
+        assert (anne.first_name, anne.last_name) == ("Anna", "Hansen")
+        update = db.scalars(select(AuditLog).where(AuditLog.action == "update",
+                                                   AuditLog.entity == "patient")).one()
+        assert (update.before["first_name"], update.before["last_name"]) == ("Anne", "Sørensen")
+        assert (update.after["first_name"], update.after["last_name"]) == ("Anna", "Hansen")
+        assert update.before["referral_date"] == "2026-06-01"
+        assert update.after["referral_date"] == "2026-09-01"
+        assert update.patient_id == anne.id and update.entity_id == anne.id
+        assert update.actor_id == actor.id
+        savepoint.rollback()
+    db.refresh(anne)
+    assert anne.first_name == "Anne"
+    assert not db.scalars(select(AuditLog).where(AuditLog.action == "update")).all()
+
+
+def test_an_explicit_update_of_the_birth_date_follows_the_cpr_number(db, actor) -> None:
+    load(db, actor, "patienter", "patienter.csv")
+    anne = _anne_wrongly_born(db)
+    text = f"CPR;Fornavn;Efternavn\n{ANNE};Anne;Sørensen\n"
+
+    result = apply_import(db, actor, "patienter", text.encode(), "f.csv", today=TODAY,
+                          update_existing=True)
+
+    (change,) = result.plan.changes
+    assert change.details == [("Fødselsdato", "18.05.1970", "17.05.1970")]
+    db.refresh(anne)
+    assert anne.birth_date == dt.date(1970, 5, 17)
+    update = db.scalars(select(AuditLog).where(AuditLog.action == "update")).one()
+    assert (update.before["birth_date"], update.after["birth_date"]) == (
+        "1970-05-18", "1970-05-17")
+    assert update.actor_id == actor.id
+
+
+def test_only_the_rows_chosen_for_update_are_let_through(db, actor) -> None:
+    load(db, actor, "patienter", "patienter.csv")
+    text = ("CPR;Navn;Henvist\n"
+            f"{ANNE};Anna Hansen;01-06-2026\n"
+            f"{BJORN};Bent Bo;03-06-2026\n")
+    before = counts(db)
+
+    with pytest.raises(ImportRejected) as rejected:
+        apply_import(db, actor, "patienter", text.encode(), "f.csv", today=TODAY,
+                     update_existing={"170570-0210"})
+
+    plan = rejected.value.plan
+    assert [(c.row, c.approved) for c in plan.conflicts] == [(2, True), (3, False)]
+    assert [i.row for i in plan.issues] == [3]
+    assert counts(db) == before
+
+
+def test_the_same_person_again_is_neither_refused_nor_changed(db, actor) -> None:
+    load(db, actor, "patienter", "patienter.csv")
+    before = counts(db)
+    # Navn as »Efternavn, Fornavn«, other case and spacing, a first name only: the same people
+    text = ("CPR;Navn;Henvist\n"
+            f"{ANNE};sørensen,   ANNE;01-06-2026\n"
+            f"{CAMILLA};Camilla  Ødegaard-Hansen;10-06-2026\n"
+            f"{BJORN};;03-06-2026\n")
+    result = apply_import(db, actor, "patienter", text.encode(), "igen.csv", today=TODAY)
+    assert result.run_id is None and not result.plan.conflicts
+    assert result.plan.unchanged == 3
+    first_only = f"CPR;Fornavn;Efternavn\n{ANNE};anne;\n"
+    assert apply_import(db, actor, "patienter", first_only.encode(), "fornavn.csv",
+                        today=TODAY).run_id is None
+    assert counts(db) == before
+
+
+def test_after_an_update_the_same_file_is_idempotent_without_choosing_again(db, actor) -> None:
+    load(db, actor, "patienter", "patienter.csv")
+    load_with = apply_import(db, actor, "patienter",
+                             (DATA / "patienter_anden_person.csv").read_bytes(), "p.csv",
+                             today=TODAY, update_existing=True)
+    assert load_with.run_id is not None
+    before = counts(db)
+
+    again = load(db, actor, "patienter", "patienter_anden_person.csv")
+
+    assert again.run_id is None and not again.plan.conflicts and again.plan.unchanged == 2
+    assert counts(db) == before
+
+
+def test_a_patient_over_110_is_imported_with_a_warning_naming_the_row(db, actor) -> None:
+    result = load(db, actor, "patienter", "patienter_usandsynlig_alder.csv")
+
+    assert result.run_id is not None  # a warning does not stop the import
+    assert patient(db, OLDEST).birth_date == dt.date(1860, 4, 2)
+    (warning,) = result.plan.warnings
+    assert (warning.row, warning.column) == (2, "CPR")
+    assert warning.text() == (
+        "Række 2, kolonne »CPR«: 020460-5424: fødselsdatoen 02.04.1860 giver en alder på 166 år "
+        "ved henvisningen 01.06.2026 – over 110 år. Kontrollér CPR-nummeret (7. ciffer afgør "
+        "århundredet).")
+    assert "Advarsler (forhindrer ikke importen):" in result.plan.report_text()
+
+
+def test_the_age_check_uses_the_import_date_passed_in(db, actor) -> None:
+    from conference.cpr import make_cpr
+
+    born = make_cpr(dt.date(1915, 9, 1), "M", 3)  # 110 at the referral, 111 on 25.11.2026
+    text = f"CPR;Navn;Henvist\n{born};Ib Ældst;01-06-2026\n".encode()
+
+    early = preview_import(db, actor, "patienter", text, "f.csv", today=dt.date(2026, 8, 31))
+    late = preview_import(db, actor, "patienter", text, "f.csv", today=TODAY)
+
+    assert early.ok and not early.warnings
+    (warning,) = late.warnings
+    assert "en alder på 111 år i dag (25.11.2026)" in warning.message
+
+
+def test_a_birth_date_after_the_referral_date(db, actor) -> None:
+    """In the row: refused. Stored (the row has no Henvist): a warning on the row."""
+    load(db, actor, "patienter", "patienter.csv")
+    in_row = f"CPR;Navn;Henvist\n{FRIDA};Frida Nielsen;31-12-2000\n"
+    with pytest.raises(ImportRejected) as rejected:
+        apply_import(db, actor, "patienter", in_row.encode(), "f.csv", today=TODAY)
+    (issue,) = rejected.value.plan.issues
+    assert (issue.row, issue.column) == (2, "Henvist")
+    assert "henvist 31.12.2000 før fødselsdatoen 01.01.2001" in issue.message
+
+    frida = patient(db, FRIDA)
+    frida.referral_date = dt.date(2000, 12, 31)  # stored before this change
+    db.flush()
+    stored = f"CPR;Navn;Diagnose\n{FRIDA};Frida Nielsen;Migræne\n"
+    result = apply_import(db, actor, "patienter", stored.encode(), "f.csv", today=TODAY)
+    assert result.run_id is not None
+    (warning,) = result.plan.warnings
+    assert (warning.row, warning.column, warning.patient_id) == (2, "CPR", frida.id)
+    assert warning.message == (
+        "010101-4320: fødselsdatoen 01.01.2001 ligger efter henvisningsdatoen 31.12.2000. "
+        "Kontrollér CPR-nummeret og henvisningsdatoen.")
 
 
 # --------------------------------------------------------------------------- courses
@@ -386,6 +593,24 @@ def test_a_stale_mapping_save_is_refused_and_the_saved_one_kept(db, actor) -> No
         save_mapping(db, actor, "PainData", mapping, expected_version=first)
     db.refresh(row)
     assert len(row.mapping["columns"]) == 5
+
+
+@pytest.mark.parametrize(("saved_utc", "shown"), [
+    (dt.datetime(2026, 7, 15, 8, 30, tzinfo=dt.UTC), "15. jul. 2026 kl. 10:30"),  # summer
+    (dt.datetime(2026, 1, 15, 8, 30, tzinfo=dt.UTC), "15. jan. 2026 kl. 09:30"),  # winter
+])
+def test_the_mapping_conflict_names_the_other_save_in_danish_time(
+    db, actor, saved_utc, shown
+) -> None:
+    mapping = json.loads((DATA / "pro_paindata_kortlaegning.json").read_text(encoding="utf-8"))
+    first = save_mapping(db, actor, "PainData", mapping).version
+    row = save_mapping(db, actor, "PainData", mapping, expected_version=first)
+    row.updated_at = saved_utc  # the other save, at a fixed moment (stored in UTC)
+    db.flush()
+    db.expire(row)
+    with pytest.raises(InvalidInput) as refused:
+        save_mapping(db, actor, "PainData", mapping, expected_version=first)
+    assert f"gemt af {actor.name} {shown} (version" in str(refused.value)
 
 
 # --------------------------------------------------------------------------- broken files
@@ -687,4 +912,46 @@ def test_the_command_line_imports_reports_and_refuses(tmp_path) -> None:
     with Session(engine) as session:
         assert session.scalar(select(func.count()).select_from(Patient)) == 6
         assert session.scalar(select(func.count()).select_from(ImportRun)) == 1
+    engine.dispose()
+
+
+def test_the_command_line_refuses_another_person_unless_told_to_update(tmp_path) -> None:
+    """`--opdater-eksisterende`: the explicit choice on the command line, shown before/after."""
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    engine = make_engine(url)
+    upgrade(engine)
+    with Session(engine) as session:
+        lise = f.staff(session, "Lise Læge", initials="LL", roles=(Role.ADMIN,))
+        f.staff(session, "Mads Madsen", initials="MM")
+        f.staff(session, "Sara", Profession.SYGEPLEJERSKE, initials="SS")
+        f.staff(session, "Tina", Profession.SYGEPLEJERSKE, initials="TT")
+        load(session, lise, "patienter", "patienter.csv")
+        session.commit()
+    engine.dispose()
+
+    def cli(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [sys.executable, "-m", "conference.importing", "patienter",
+             str(DATA / "patienter_anden_person.csv"), "--as", "LL", "--today", TODAY.isoformat(),
+             *args],
+            capture_output=True, text=True, env=os.environ | {"DATABASE_URL": url},
+            cwd=DATA.parents[1], timeout=120,
+        )
+
+    refused = cli()
+    assert refused.returncode == 1, refused.stderr
+    assert "Række 3, kolonne »CPR«: 170570-0210 tilhører Anne Sørensen (født 17.05.1970)" \
+        in refused.stdout
+    assert "--opdater-eksisterende" in refused.stdout
+    done = cli("--opdater-eksisterende")
+    assert done.returncode == 0, done.stderr
+    assert "Fornavn: Anne → Anna; Efternavn: Sørensen → Hansen" in done.stdout
+    assert "Importeret: 1 nye og 1 ændrede" in done.stdout
+    engine = make_engine(url)
+    with Session(engine) as session:
+        anne = patient(session, ANNE)
+        assert (anne.first_name, anne.last_name) == ("Anna", "Hansen")
+        update = session.scalars(select(AuditLog).where(AuditLog.action == "update")).one()
+        assert update.before["first_name"] == "Anne" and update.after["first_name"] == "Anna"
+        assert session.get(Staff, update.actor_id).initials == "LL"
     engine.dispose()

@@ -159,11 +159,12 @@ def test_pcs_uses_the_larger_mic_above_30_and_hads_small_change_is_not_relevant(
     assert hads.direction == "værre" and not hads.clinically_relevant  # 9 -> 10 < 1.5
 
 
-def test_score_that_cannot_be_computed_is_missing_never_zero():
+def test_unanswered_score_is_missing_never_zero():
     peak = trend("nrs_peak")
     mid = peak.at("midtvejs")
-    assert mid.score is None and mid.value is None and mid.text == "kan ikke beregnes"
-    assert mid.change is None and not mid.computable
+    # a one-item scale without its answer is not answered (not "kan ikke beregnes")
+    assert mid.score is None and mid.value is None and mid.text == "ikke besvaret"
+    assert mid.change is None and not mid.computable and not mid.answered
 
 
 def test_skipped_time_point_is_not_answered_and_a_coming_one_is_not_missing():
@@ -178,14 +179,15 @@ def test_who5_is_shown_in_percent_with_change_in_percentage_points():
     assert [p.text for p in who5.points] == ["40 %", "56 %", "60 %"]
     assert [p.value for p in who5.points] == [40, 56, 60]
     flag_texts = [f.text for f in who5.attention]
-    assert "WHO-5: klinisk relevant ændring, bedre (40 % → 60 %, +20 procentpoint)" in flag_texts
+    assert ("WHO-5: klinisk relevant ændring, bedre (40 % → 60 %, +20 procentpoint; "
+            "mindste betydende ændring: 10 procentpoint)") in flag_texts
 
 
 def test_summary_rows_show_missing_not_asked_and_not_computable_differently():
     rows = {r["Instrument"]: r for r in pro_trend.summary_rows(ANSWERS)}
     assert rows["PDI"]["Midtvejs 01.06.2026"] == "ikke besvaret"
     assert rows["HADS-A"]["Midtvejs 01.06.2026"] == "–"
-    assert rows["NRS værst"]["Midtvejs 01.06.2026"] == "kan ikke beregnes"
+    assert rows["NRS værst"]["Midtvejs 01.06.2026"] == "ikke besvaret"  # its one item
     assert rows["NRS gennemsnit"]["Afslutning 07.09.2026"] == (
         "4 (Lette smerter) · klinisk relevant forbedring"
     )
@@ -197,10 +199,12 @@ def test_summary_rows_show_missing_not_asked_and_not_computable_differently():
 def test_flags_name_their_colour_and_use_only_the_dialogue_words():
     rows = {r["Instrument"]: r for r in pro_trend.summary_rows(ANSWERS)}
     assert rows["NRS værst"]["Markering"] == (
-        "[rød] NRS værst 8: Svære smerter – kræver opmærksomhed"
+        "Afslutning 7. sep. 2026: [rød] NRS værst 8: Svære smerter – kræver opmærksomhed"
     )
-    assert rows["PCS"]["Markering"].startswith("[grøn] PCS: klinisk relevant ændring, bedre")
-    assert rows["HADS-A"]["Markering"] == "[gul] HADS-A 10: Mulig angst (let)"
+    assert rows["PCS"]["Markering"].startswith(
+        "Afslutning 7. sep. 2026: [grøn] PCS: klinisk relevant ændring, bedre")
+    assert rows["HADS-A"]["Markering"] == (
+        "Afslutning 7. sep. 2026: [gul] HADS-A 10: Mulig angst (let)")
 
 
 def test_pro_text_per_instrument_with_missing_and_flags_and_no_recommendation():
@@ -209,14 +213,16 @@ def test_pro_text_per_instrument_with_missing_and_flags_and_no_recommendation():
     assert lines[0] == (
         "Besvaret: Baseline 2. mar. 2026; Midtvejs 1. jun. 2026; Afslutning 7. sep. 2026."
     )
+    rule = "mindste betydende ændring: 2 point eller 30 % af baseline"
     assert "NRS gennemsnit: baseline 7, svære smerter; midtvejs 5, moderate smerter; " \
-           "afslutning 4, lette smerter – klinisk relevant forbedring." in lines
-    assert "NRS værst: baseline 9, svære smerter; midtvejs kan ikke beregnes; " \
-           "afslutning 8, svære smerter – forbedring, ikke klinisk relevant." in lines
+           f"afslutning 4, lette smerter – klinisk relevant forbedring ({rule})." in lines
+    assert "NRS værst: baseline 9, svære smerter; midtvejs ikke besvaret; " \
+           f"afslutning 8, svære smerter – forbedring, ikke klinisk relevant ({rule})." in lines
     assert "PDI: baseline 50; afslutning 38; midtvejs ikke besvaret – klinisk relevant " \
-           "forbedring." in lines
+           "forbedring (mindste betydende ændring: 9 point)." in lines
     assert "Markeringer (dialogstøtte, ikke beslutningsstøtte):" in lines
-    assert "- [rød] NRS værst 8: Svære smerter – kræver opmærksomhed" in lines
+    assert "- [rød] Afslutning 7. sep. 2026 · NRS værst 8: Svære smerter – kræver opmærksomhed" \
+        in lines
     for advice in ("anbefal", "bør", "skal henvises", "beslut"):
         assert advice not in text.lower().replace("beslutningsstøtte", "")
 
@@ -268,6 +274,6 @@ def test_small_multiples_is_one_facet_per_instrument_on_one_date_range():
     layers = spec["spec"]["layer"]
     marks = [layer["mark"]["type"] for layer in layers]
     assert marks == ["rect", "text", "point", "line", "point", "text", "rule", "text"]
-    assert layers[-1]["encoding"]["text"] == {"value": "kan ikke beregnes"}
+    assert layers[-1]["encoding"]["text"]["field"] == "Vist"  # "kan ikke beregnes"/"ikke besvaret"
     domain = layers[3]["encoding"]["x"]["scale"]["domain"]
     assert len(domain) == 2

@@ -7,6 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from conference.cpr import (
+    MAX_PLAUSIBLE_AGE,
     MOD11_WARNING,
     CprError,
     age_on,
@@ -16,6 +17,7 @@ from conference.cpr import (
     modulus11_ok,
     normalise_cpr,
     parse_cpr,
+    plausibility_warnings,
 )
 
 # 070761-4285: 0*4 + 7*3 + 0*2 + 7*7 + 6*6 + 1*5 + 4*4 + 2*3 + 8*2 + 5*1 = 154 = 14 * 11.
@@ -211,6 +213,52 @@ def test_age_on_leap_day_birthday():
 def test_age_before_birth_raises():
     with pytest.raises(ValueError):
         age_on(date(2000, 1, 2), date(2000, 1, 1))
+
+
+# --- plausibility: age over 110, birth after referral ------------------------------------
+
+TODAY = date(2026, 11, 25)
+
+
+def test_a_cpr_number_from_the_1800s_warns_about_an_age_over_110():
+    born = parse_cpr(make_cpr(date(1860, 4, 2), "K", 1), today=TODAY).birth_date
+    assert born == date(1860, 4, 2)  # digit 7 is 5-8 and YY 60: the 1800s
+    (warning,) = plausibility_warnings(born, today=TODAY, referral_date=date(2026, 6, 1))
+    assert "alder på 166 år" in warning and f"over {MAX_PLAUSIBLE_AGE} år" in warning
+
+
+@pytest.mark.parametrize(
+    ("born", "referral", "today", "expected"),
+    [
+        (date(1915, 6, 2), date(2026, 6, 1), date(2026, 6, 1), None),  # 110: fine
+        (date(1915, 6, 1), None, date(2026, 6, 1), "111 år i dag (01.06.2026)"),
+        (date(1915, 9, 1), date(2026, 6, 1), TODAY, "111 år i dag (25.11.2026)"),
+        (date(1915, 9, 1), date(2026, 6, 1), date(2026, 8, 31), None),
+        # a referral after today: the age on that date counts
+        (date(1915, 9, 1), date(2026, 9, 1), date(2026, 8, 31),
+         "111 år ved henvisningen 01.09.2026"),
+    ],
+)
+def test_the_age_limit_on_the_referral_date_or_the_given_today(born, referral, today, expected):
+    warnings = plausibility_warnings(born, today=today, referral_date=referral)
+    if expected is None:
+        assert warnings == []
+    else:
+        (warning,) = warnings
+        assert expected in warning
+
+
+def test_a_birth_after_the_referral_date_is_a_warning():
+    (warning,) = plausibility_warnings(date(2001, 1, 1), today=TODAY,
+                                       referral_date=date(2000, 12, 31))
+    assert warning == ("fødselsdatoen 01.01.2001 ligger efter henvisningsdatoen 31.12.2000. "
+                       "Kontrollér CPR-nummeret og henvisningsdatoen.")
+    assert plausibility_warnings(date(2001, 1, 1), today=TODAY,
+                                 referral_date=date(2001, 1, 1)) == []
+
+
+def test_a_birth_after_today_is_left_to_parse_cpr():
+    assert plausibility_warnings(date(2030, 1, 1), today=TODAY) == []
 
 
 # --- synthetic numbers -------------------------------------------------------------------

@@ -130,3 +130,10 @@ def test_therapists_one_or_two_and_a_default_name() -> None:
         with pytest.raises(g.GroupRuleError):
             g.check_therapists(count)
     assert g.default_name("Afspænding", MONDAY) == "Afspænding – uge 1, 2027"
+
+
+def test_a_dropped_out_patient_is_named_with_the_date_when_it_is_recorded() -> None:
+    """Seed 3.10: a patient who dropped out of the group can be brought to the holdkonference;
+    the flag says so, with the date if the course records it."""
+    assert g.dropout_text(dt.date(2027, 1, 18)) == "udgået af holdet 18. jan. 2027"
+    assert g.dropout_text(None) == "udgået af holdet"

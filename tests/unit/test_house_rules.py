@@ -39,3 +39,24 @@ def test_no_secrets_file_is_tracked():
         ["git", "ls-files"], cwd=ROOT, capture_output=True, text=True, check=True
     ).stdout.splitlines()
     assert not [t for t in tracked if t.endswith("secrets.toml")]
+
+
+#: Hour/minute directives (in strftime or an f-string's format spec) and Babel's own
+#: date formatting: a time is shown through conference/formatting.py only (the Danish clock).
+TIME_FORMAT = re.compile(r"%[HIMRTXp]|babel\.dates")
+
+
+def test_times_are_formatted_only_by_the_formatter_module():
+    assert all(TIME_FORMAT.search(s) for s in [
+        'at.strftime("%H:%M")', "f'{at:%H.%M}'", 'x.strftime("%d.%m.%Y %I %p")',
+        "from babel.dates import format_time"])
+    assert not any(TIME_FORMAT.search(s) for s in ['day.strftime("%d.%m.%Y")', "f'{d:%d.%m}'"])
+    formatter = ROOT / "conference" / "formatting.py"
+    hits = []
+    for path in [*ROOT.glob("*.py"), *PAGES.rglob("*.py"), *(ROOT / "conference").rglob("*.py")]:
+        if path == formatter:
+            continue
+        for number, line in enumerate(path.read_text().splitlines(), 1):
+            if TIME_FORMAT.search(line):
+                hits.append(f"{path.relative_to(ROOT)}:{number}")
+    assert hits == [], "show times with conference.formatting.local_clock/local_datetime"

@@ -20,7 +20,7 @@ from conference.importing.mapping import (
     standard_mapping,
 )
 from conference.importing.reading import FileProblem, read_table
-from conference.importing.report import CREATE, UPDATE, Change, Issue, Plan
+from conference.importing.report import CREATE, UPDATE, Change, IdentityConflict, Issue, Plan
 from conference.importing.sheet import read_cpr
 from conference.importing.values import ValueProblem, header_key, parse_date, parse_decimal
 
@@ -263,6 +263,17 @@ def test_the_preview_names_stored_patients_of_the_rows_it_shows() -> None:
     assert plan.shown_patient_ids(limit=2) == [7]  # only the rows drawn
     plan.issues.append(Issue(6, "Tidspunkt", "B står også i række 4 (dublet)", 8))
     assert plan.shown_patient_ids() == [8]  # a rejected file shows its bad rows instead
+
+
+def test_the_preview_always_names_the_patients_of_identity_conflicts() -> None:
+    """The checkboxes name the stored patient (before → after) even when the file is refused."""
+    conflict = IdentityConflict(3, "1705700210", 9, "Anne Sørensen (født 17.05.1970)",
+                                "Anna Hansen (født 17.05.1970)",
+                                (("Navn", "Anne Sørensen", "Anna Hansen"),), approved=True)
+    plan = Plan("patienter", "f.csv", "0" * 64, conflicts=[conflict])
+    plan.issues.append(Issue(4, "CPR", "x", 8))
+    assert plan.shown_patient_ids() == [8, 9]
+    assert conflict.formatted_cpr == "170570-0210"
 
 
 # --------------------------------------------------------------------------- exports
