@@ -286,12 +286,12 @@ def _session_counts(
 
 
 #: The flagged patient's enrolment on the flag's group (outer-joined: none for group notes).
-_FLAG_ENROLMENT = and_(
+FLAG_ENROLMENT = and_(
     Enrolment.group_id == GroupFlag.group_id, Enrolment.patient_id == GroupFlag.patient_id
 )
 
 
-def _dropped_out_on():  # noqa: ANN202 - a correlated scalar subquery
+def dropped_out_on():  # noqa: ANN202 - a correlated scalar subquery
     """When the flagged patient dropped out of the flag's group, if their course records it."""
     return (
         select(func.max(CourseEvent.end_date))
@@ -314,10 +314,10 @@ def _open_flags(session: Session, group_ids) -> dict[int, list[HoldFlag]]:  # no
     author = aliased(Staff)
     rows = session.execute(
         select(GroupFlag, Patient.first_name, Patient.last_name, author.name, Enrolment.status,
-               _dropped_out_on())
+               dropped_out_on())
         .outerjoin(Patient, Patient.id == GroupFlag.patient_id)
         .join(author, author.id == GroupFlag.created_by_id)
-        .outerjoin(Enrolment, _FLAG_ENROLMENT)
+        .outerjoin(Enrolment, FLAG_ENROLMENT)
         .where(GroupFlag.group_id.in_(group_ids), GroupFlag.handled_at.is_(None))
         .order_by(GroupFlag.created_at, GroupFlag.id)
     ).all()
@@ -441,11 +441,11 @@ def group_detail(session: Session, group_id: int, today: dt.date) -> GroupDetail
     author = aliased(Staff)
     flag_rows = session.execute(
         select(GroupFlag, Patient.first_name, Patient.last_name, author.name, Conference.date,
-               Enrolment.status, _dropped_out_on())
+               Enrolment.status, dropped_out_on())
         .outerjoin(Patient, Patient.id == GroupFlag.patient_id)
         .join(author, author.id == GroupFlag.created_by_id)
         .outerjoin(Conference, Conference.id == GroupFlag.handled_conference_id)
-        .outerjoin(Enrolment, _FLAG_ENROLMENT)
+        .outerjoin(Enrolment, FLAG_ENROLMENT)
         .where(GroupFlag.group_id == group_id)
         .order_by(GroupFlag.created_at.desc(), GroupFlag.id.desc())
     ).all()

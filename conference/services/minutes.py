@@ -23,6 +23,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from conference import minutes as text
 from conference.cpr import age_on, format_cpr
 from conference.formatting import local_datetime
+from conference.groups import dropout_text
 from conference.labels import DECISION, PROFESSION, SEX
 from conference.pathway import REASON_TEXTS
 from conference.permissions import Action
@@ -50,6 +51,8 @@ from db.models import (
     Conference,
     ConferenceAttendance,
     ConferenceStatus,
+    Enrolment,
+    EnrolmentStatus,
     GroupFlag,
     Microteam,
     Patient,
@@ -483,22 +486,31 @@ def _group_notes(session: Session, conference: Conference) -> list[text.GroupNot
     author = aliased(Staff)
     rows = session.execute(
         select(GroupFlag.note, TherapyGroup.name, Patient.first_name, Patient.last_name,
-               author.name, GroupFlag.patient_id)
+               author.name, GroupFlag.patient_id, Enrolment.status, groups.dropped_out_on())
         .join(TherapyGroup, TherapyGroup.id == GroupFlag.group_id)
         .outerjoin(Patient, Patient.id == GroupFlag.patient_id)
+        .outerjoin(Enrolment, groups.FLAG_ENROLMENT)
         .join(author, author.id == GroupFlag.created_by_id)
         .where(GroupFlag.handled_conference_id == conference.id)
         .order_by(TherapyGroup.start_date, TherapyGroup.name, GroupFlag.patient_id.is_(None),
                   GroupFlag.created_at)
     ).all()
+    def who(name: str | None, dropout: str) -> str | None:
+        """The patient, and that they dropped out of the group when they did (3.10)."""
+        return f"{name} ({dropout})" if name and dropout else name
+
     notes = [
-        text.GroupNote(group, f"{first} {last}" if first else None, note, by, patient_id)
-        for note, group, first, last, by, patient_id in rows
+        text.GroupNote(
+            group, who(f"{first} {last}" if first else None,
+                       dropout_text(left_on) if status == EnrolmentStatus.DROPPED_OUT else ""),
+            note, by, patient_id,
+        )
+        for note, group, first, last, by, patient_id, status, left_on in rows
     ]
     if conference.signed_off_at is None:
         notes += [
-            text.GroupNote(group.name, flag.patient_name, flag.note, flag.created_by,
-                           flag.patient_id)
+            text.GroupNote(group.name, who(flag.patient_name, flag.dropout), flag.note,
+                           flag.created_by, flag.patient_id)
             for group in groups.holdkonference(session, conference.date)
             for flag in group.flags
         ]

@@ -439,3 +439,26 @@ def test_the_minutes_document_carries_cases_plan_and_attendance(world) -> None:
     assert "Kognitiv funktionel terapi (CFT) | fysioterapeut | 09.12.2026 | Åben" in body
     assert f"{world['bo'].full_name}" in body and "overføres til næste konference" in body
     assert f"Underskrevet | {referent.name}, " in body
+
+
+def test_the_minutes_say_a_flagged_patient_dropped_out_before_and_after_sign_off(world) -> None:
+    """Seed 3.10: problems that arose during the course; the minutes keep that the patient left
+    the group, not only the name."""
+    from db.models import AttendanceStatus, EnrolmentStatus
+
+    db, referent = world["db"], world["referent"]
+    group = f.group(db, "mindfulness", [DAY - dt.timedelta(days=7), DAY])
+    enrolment = f.enrol(db, group, world["anna"], [AttendanceStatus.NO_SHOW])
+    enrolment.status = EnrolmentStatus.DROPPED_OUT
+    db.add(GroupFlag(group_id=group.id, patient_id=world["anna"].id, note="Stoppede",
+                     created_by_id=world["nurse"].id))
+    db.flush()
+    expected = f"{world['anna'].full_name} (udgået af holdet)"
+
+    before = minutes.minutes_data(db, world["meeting"].id, TODAY)
+    assert [n.patient for n in before.group_notes] == [expected]
+    save(db, referent, world["first"].id, None)
+    world["second"].status = AgendaStatus.NOT_REACHED
+    minutes.sign_off(db, referent, world["meeting"].id)
+    after = minutes.minutes_data(db, world["meeting"].id, TODAY)
+    assert [n.patient for n in after.group_notes] == [expected]
