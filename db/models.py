@@ -457,6 +457,12 @@ class CourseEvent(Base):
     finding: Mapped[Finding | None] = mapped_column(str_enum(Finding, 40))
     note: Mapped[str | None] = mapped_column(Text)
     version: Mapped[int] = mapped_column(Integer, default=1)
+    # When the row was written: created, or last changed (a planned step marked done is news
+    # too). The due rules compare it with the moment a case was concluded, for an event dated
+    # on that conference's day (pathway.Window). None: written before it was kept (0010).
+    recorded_at: Mapped[dt.datetime | None] = mapped_column(
+        Timestamp(), default=utcnow, onupdate=utcnow
+    )
 
     __mapper_args__ = {"version_id_col": version}
 
@@ -475,6 +481,9 @@ class Concern(Base):
     raised_on: Mapped[dt.date] = mapped_column(Date)
     note: Mapped[str] = mapped_column(Text)
     resolved_on: Mapped[dt.date | None] = mapped_column(Date)
+    # When it was raised (the moment; pathway.Window compares it with the moment a case was
+    # concluded when raised_on is that conference's day). None: raised before it was kept (0010).
+    recorded_at: Mapped[dt.datetime | None] = mapped_column(Timestamp(), default=utcnow)
 
 
 # --------------------------------------------------------------------------- PRO
@@ -710,7 +719,10 @@ class ActionItem(Base):
 
 
 class AuditLog(Base):
-    """Append-only: every create, change and delete of clinical content, with before/after."""
+    """Append-only: every create, change and delete of clinical content, with before/after.
+
+    The three logs (this, AccessLog, SecurityEvent) are written only through db/audit_chain.py;
+    the database refuses UPDATE and DELETE (and TRUNCATE) on them (migration 0011)."""
 
     __tablename__ = "audit_log"
 
@@ -723,6 +735,8 @@ class AuditLog(Base):
     patient_id: Mapped[int | None] = mapped_column(ForeignKey("patient.id"), index=True)
     before: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
     after: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
+    # sha256 over the previous row's chain_hash and this row's content (db/audit_chain.py)
+    chain_hash: Mapped[str] = mapped_column(String(64))
 
     __table_args__ = (Index("ix_audit_log_entity", "entity", "entity_id"),)
 
@@ -757,6 +771,7 @@ class AccessLog(Base):
     view: Mapped[str] = mapped_column(String(60))
     patient_id: Mapped[int | None] = mapped_column(ForeignKey("patient.id"), index=True)
     patient_count: Mapped[int | None] = mapped_column(Integer)  # list views: how many shown
+    chain_hash: Mapped[str] = mapped_column(String(64))  # see db/audit_chain.py
 
 
 class SecurityEvent(Base):
@@ -770,6 +785,7 @@ class SecurityEvent(Base):
     staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"), index=True)
     username: Mapped[str | None] = mapped_column(String(200))
     detail: Mapped[str | None] = mapped_column(String(400))
+    chain_hash: Mapped[str] = mapped_column(String(64))  # see db/audit_chain.py
 
 
 class Setting(Base):

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from conference.cpr import make_cpr
@@ -15,6 +16,8 @@ from db.models import (
     AgendaStatus,
     Attendance,
     AttendanceStatus,
+    Concern,
+    Conclusion,
     Conference,
     ConferenceStatus,
     CourseEvent,
@@ -179,6 +182,76 @@ def microteam(
     row = Microteam(
         name=name or f"Testmikroteam {next(_serial)}",
         members=[MicroteamMember(staff_id=s.id, function=TeamFunction(fn)) for s, fn in members],
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def danish(day: dt.date, hour: int, minute: int = 0) -> dt.datetime:
+    """A moment on the Danish clock as an aware UTC datetime (what the database gives back)."""
+    local = dt.datetime.combine(day, dt.time(hour, minute), ZoneInfo("Europe/Copenhagen"))
+    return local.astimezone(dt.UTC)
+
+
+def conclude(
+    session: Session,
+    item: AgendaItem,
+    at: dt.datetime,
+    by: Staff | None = None,
+    decision: str = "fortsaet_standardforloeb",
+) -> Conclusion:
+    """The referent's conclusion of a case, recorded at the moment `at`."""
+    row = Conclusion(
+        agenda_item_id=item.id, decision=decision, recorded_by_id=(by or staff(session)).id,
+        recorded_at=at,
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def concern(
+    session: Session,
+    who: Patient,
+    day: dt.date,
+    at: dt.datetime | None,
+    note: str = "Tvivl om behandlingsbehov",
+    by: Staff | None = None,
+) -> Concern:
+    """An open concern raised on `day`, recorded at the moment `at` (None: an old row)."""
+    row = Concern(
+        patient_id=who.id, raised_by_id=(by or staff(session)).id, raised_on=day, note=note,
+        recorded_at=at,
+    )
+    session.add(row)
+    session.flush()
+    if at is None:
+        forget_recorded_at(session, row)
+    return row
+
+
+def forget_recorded_at(session: Session, row: CourseEvent | Concern) -> None:
+    """Make `row` an old one, from before recorded_at was kept (the ORM fills in the default
+    for a None, and an event's onupdate would too)."""
+    model = type(row)
+    session.execute(update(model).where(model.id == row.id).values(recorded_at=None))
+    session.refresh(row)
+
+
+def ended_early(
+    session: Session,
+    who: Patient,
+    code: str,
+    start: dt.date,
+    end: dt.date,
+    **extra: object,
+) -> CourseEvent:
+    """A group the patient dropped out of (udgået): started on `start`, last there on `end`."""
+    row = CourseEvent(
+        patient_id=who.id, intervention_id=intervention(session, code).id,
+        status=CourseStatus.DROPPED_OUT, planned_date=start, start_date=start, end_date=end,
+        **extra,
     )
     session.add(row)
     session.flush()

@@ -92,6 +92,7 @@ def _events_by_patient(
             CourseEvent.start_date,
             CourseEvent.end_date,
             type_coerce(CourseEvent.finding, String),
+            CourseEvent.recorded_at,
         )
         .join(Intervention, Intervention.id == CourseEvent.intervention_id)
         .where(CourseEvent.patient_id.in_(patient_ids))
@@ -138,19 +139,31 @@ def _stage_ranks(session: Session, patient_ids) -> dict[int, int]:  # noqa: ANN0
 
 def _open_concerns(session: Session, patient_ids) -> dict[int, list[pathway.Concern]]:  # noqa: ANN001
     query = (
-        select(Concern.patient_id, Concern.raised_on, Concern.note, Staff.name)
+        select(
+            Concern.patient_id, Concern.raised_on, Concern.note, Staff.name, Concern.recorded_at
+        )
         .join(Staff, Staff.id == Concern.raised_by_id)
         .where(Concern.patient_id.in_(patient_ids), Concern.resolved_on.is_(None))
     )
     concerns: dict[int, list[pathway.Concern]] = defaultdict(list)
-    for pid, raised_on, note, by in session.execute(query):
-        concerns[pid].append(pathway.Concern(raised_on, note, by))
+    for pid, raised_on, note, by, recorded_at in session.execute(query):
+        concerns[pid].append(pathway.Concern(raised_on, note, by, recorded_at))
     return concerns
 
 
+@dataclass(frozen=True)
+class _Presented:
+    """The last presentation: its day, and the moment the case was concluded (None: unknown)."""
+
+    day: dt.date
+    at: dt.datetime | None
+
+
 def _last_presented_query(patient_ids, before: dt.date):  # noqa: ANN001, ANN202 - a query
-    """(patient id, day): when each patient was last discussed at a conference before `before`."""
-    return (
+    """(patient id, day, concluded, ended): each patient's last discussion at a conference
+    before `before` -- its day, when the referent recorded the case's conclusion (None: none
+    recorded) and when the meeting was ended (None: never ended)."""
+    last = (
         select(AgendaItem.patient_id, func.max(Conference.date).label("day"))
         .join(Conference, Conference.id == AgendaItem.conference_id)
         .where(
@@ -159,32 +172,73 @@ def _last_presented_query(patient_ids, before: dt.date):  # noqa: ANN001, ANN202
             Conference.date < before,
         )
         .group_by(AgendaItem.patient_id)
+        .subquery()
+    )
+    # One conference a day and one item per patient and conference: one row per patient.
+    return (
+        select(last.c.patient_id, last.c.day, Conclusion.recorded_at, Conference.ended_at)
+        .select_from(last)
+        .join(Conference, Conference.date == last.c.day)
+        .join(
+            AgendaItem,
+            and_(
+                AgendaItem.conference_id == Conference.id,
+                AgendaItem.patient_id == last.c.patient_id,
+            ),
+        )
+        .outerjoin(Conclusion, Conclusion.agenda_item_id == AgendaItem.id)
     )
 
 
-def _last_presented(session: Session, patient_ids, before: dt.date) -> dict[int, dt.date]:  # noqa: ANN001
-    return dict(session.execute(_last_presented_query(patient_ids, before)).all())
+def _last_presented(session: Session, patient_ids, before: dt.date) -> dict[int, _Presented]:  # noqa: ANN001
+    """When each patient was last presented before `before`: the day, and as the moment the
+    earlier of the conclusion's recorded_at and the meeting's end -- the case was concluded by
+    then (a conclusion edited after the meeting, or a meeting ended late, does not move it on).
+    Neither known: None, which pathway.due_window takes as the end of that day; it also never
+    lets the moment pass the end of that day (a conclusion written up the day after)."""
+    result = {}
+    for pid, day, concluded, ended in session.execute(_last_presented_query(patient_ids, before)):
+        known = [m for m in (concluded, ended) if m is not None]
+        result[pid] = _Presented(day, min(known) if known else None)
+    return result
+
+
+def _course(
+    active: bool,
+    events: list[pathway.Event],
+    concerns: list[pathway.Concern],
+    presented: _Presented | None,
+) -> pathway.PatientCourse:
+    return pathway.PatientCourse(
+        active=active,
+        events=events,
+        open_concerns=concerns,
+        last_presented=presented.day if presented else None,
+        last_presented_at=presented.at if presented else None,
+    )
 
 
 def _may_be_due(patient_ids, conference_date: dt.date):  # noqa: ANN001, ANN202 - a subquery
     """The patients among `patient_ids` (active ones) the course events can make due at
-    `conference_date`: those with an event of pathway.due_triggers dated after they were last
-    presented and not after the conference (pathway._after). Of everybody else, only an open
-    concern can make them due, and the rules need no events for that (pathway.due_triggers),
-    so events are loaded for these patients only."""
+    `conference_date`: those with an event of pathway.due_triggers new in the rules' window
+    (pathway.Window). Of everybody else, only an open concern can make them due, and the rules
+    need no events for that (pathway.due_triggers), so events are loaded for these patients
+    only.
+
+    A superset of the patients the events make due: an event dated on the day the patient was
+    last presented is taken when it has a recorded_at at all; whether that is after the case
+    was concluded is left to pathway.due_window (its moment may fall back to the end of the
+    day on the Danish clock, which portable SQL cannot say). Such events are few."""
     done = CourseEvent.status == CourseStatus.DONE
     slow = aliased(CourseEvent)
-    slow_responders = (
-        select(slow.patient_id)
-        .join(Intervention, Intervention.id == slow.intervention_id)
-        .where(
-            Intervention.code == "visitation_fysioterapeut",
-            slow.finding == Finding.CFT_SLOW_RESPONDER,
-            slow.status == CourseStatus.DONE,
-        )
+    # 4.2.2: a CFT slow responder, recorded on whichever intervention (pathway._slow_responder).
+    slow_responders = select(slow.patient_id).where(
+        slow.finding == Finding.CFT_SLOW_RESPONDER,
+        slow.status == CourseStatus.DONE,
     )
     day = func.coalesce(CourseEvent.end_date, CourseEvent.start_date, CourseEvent.planned_date)
-    # After the last presentation (_last_presented): not presented on that day or later.
+    # Not new (pathway.Window): presented (before the conference prepared) on a later day, or
+    # on the event's day with the event not known to be recorded after it.
     presented_since = (
         select(AgendaItem.id)
         .join(Conference, Conference.id == AgendaItem.conference_id)
@@ -192,7 +246,10 @@ def _may_be_due(patient_ids, conference_date: dt.date):  # noqa: ANN001, ANN202 
             AgendaItem.patient_id == CourseEvent.patient_id,
             AgendaItem.status == AgendaStatus.DISCUSSED,
             Conference.date < conference_date,
-            Conference.date >= day,
+            or_(
+                Conference.date > day,
+                and_(Conference.date == day, CourseEvent.recorded_at.is_(None)),
+            ),
         )
         .exists()
     )
@@ -202,11 +259,14 @@ def _may_be_due(patient_ids, conference_date: dt.date):  # noqa: ANN001, ANN202 
         .where(
             CourseEvent.patient_id.in_(patient_ids),
             or_(
+                # 3.9: Anden opfølgning done
                 and_(Intervention.code == "anden_opfoelgning", done),
+                # 3.5, 4.1.1, 4.3.1, 4.3.2: a finding, on whichever intervention
                 CourseEvent.finding.is_not(None),
+                # 4.2.2: a slow responder's Afspænding/Mindfulness done or dropped out
                 and_(
                     Intervention.code.in_(sorted(pathway.STRESS_REDUCTION)),
-                    done,
+                    CourseEvent.status.in_(sorted(pathway.STRESS_ENDED)),
                     CourseEvent.patient_id.in_(slow_responders),
                 ),
             ),
@@ -245,12 +305,7 @@ def courses(
     )
     ids = active | set(events) | set(concerns)
     return {
-        pid: pathway.PatientCourse(
-            active=pid in active,
-            events=events.get(pid, []),
-            open_concerns=concerns.get(pid, []),
-            last_presented=last.get(pid),
-        )
+        pid: _course(pid in active, events.get(pid, []), concerns.get(pid, []), last.get(pid))
         for pid in ids
     }
 
@@ -268,12 +323,7 @@ def due_courses(session: Session, conference_date: dt.date) -> dict[int, pathway
     concerns = _open_concerns(session, active)
     last = _last_presented(session, active, conference_date)
     return {
-        pid: pathway.PatientCourse(
-            active=True,
-            events=events.get(pid, []),
-            open_concerns=concerns.get(pid, []),
-            last_presented=last.get(pid),
-        )
+        pid: _course(True, events.get(pid, []), concerns.get(pid, []), last.get(pid))
         for pid in set(events) | set(concerns)
     }
 
@@ -324,12 +374,7 @@ def list_patients(session: Session, today: dt.date) -> PatientList:
     agenda = _on_agenda(session, ids, conference_date)
     rows = []
     for pid, first, last_name, cpr, birth_date, sex, pal_name, nurse_name, team in patients:
-        course = pathway.PatientCourse(
-            active=True,
-            events=events.get(pid, ()),
-            open_concerns=concerns.get(pid, ()),
-            last_presented=last.get(pid),
-        )
+        course = _course(True, events.get(pid, []), concerns.get(pid, []), last.get(pid))
         upcoming = pathway.next_step(course.events, today)
         rows.append(
             PatientRow(

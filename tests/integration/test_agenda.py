@@ -41,6 +41,7 @@ def on_agenda(db, conference) -> dict[int, AgendaItem]:
 
 
 def test_every_due_rule_puts_the_patient_on_the_agenda_with_its_reason(db, leader, meeting):
+    """3.9, 3.5, 4.3.1, 4.1.1, 4.2.2, 4.3.2, 3.10: one patient per rule."""
     expected = {}
     p = f.patient(db)
     f.event(db, p, "anden_opfoelgning", day=dt.date(2026, 11, 25))
@@ -86,6 +87,130 @@ def test_every_due_rule_puts_the_patient_on_the_agenda_with_its_reason(db, leade
     assert not_due.id not in items
     # running it again adds nothing
     assert agenda.add_proposals(db, leader, meeting.id, DAY) == 0
+
+
+# --------------------------------------------------------------------------- due rules, issue 12
+# The last conference discussed these patients on LAST; the case was concluded at 10:15.
+LAST = DAY - dt.timedelta(days=7)
+
+
+@pytest.fixture
+def last_conference(db):
+    return f.conference(db, LAST)
+
+
+def _discussed(db, last_conference, reason: str = "manuel"):
+    who = f.patient(db)
+    item = f.presented(db, last_conference, who, reason)
+    f.conclude(db, item, f.danish(LAST, 10, 15))
+    return who
+
+
+def test_concern_raised_on_the_conference_day_after_the_discussion_is_proposed_next_time(
+    db, leader, meeting, last_conference
+):
+    """3.10 (issue 12 a): a concern raised on the day of the last conference counts when
+    recorded after the case was concluded there; before, it was discussed; an old row without
+    the moment counts as before."""
+    after = _discussed(db, last_conference)
+    f.concern(db, after, LAST, f.danish(LAST, 13), "Ringede efter konferencen")
+    before = _discussed(db, last_conference)
+    f.concern(db, before, LAST, f.danish(LAST, 8, 30))
+    old_row = _discussed(db, last_conference)
+    f.concern(db, old_row, LAST, None)
+
+    agenda.add_proposals(db, leader, meeting.id, DAY)
+
+    items = on_agenda(db, meeting)
+    assert set(items) == {after.id}
+    assert items[after.id].reason == "bekymring"
+    assert "Ringede efter konferencen" in items[after.id].reason_text
+
+
+def test_anden_opfoelgning_done_on_the_day_of_a_discussion_for_another_reason_is_presented(
+    db, leader, meeting, last_conference
+):
+    """3.9 (issue 12 a): discussed in the morning for a concern; the Anden opfølgning done and
+    recorded that afternoon has not been presented: proposed at the next conference."""
+    after = _discussed(db, last_conference, "bekymring")
+    f.event(db, after, "anden_opfoelgning", day=LAST, recorded_at=f.danish(LAST, 14))
+    before = _discussed(db, last_conference, "bekymring")
+    f.event(db, before, "anden_opfoelgning", day=LAST, recorded_at=f.danish(LAST, 9))
+
+    agenda.add_proposals(db, leader, meeting.id, DAY)
+
+    items = on_agenda(db, meeting)
+    assert set(items) == {after.id}
+    assert items[after.id].reason == "anden_opfoelgning"
+    assert items[after.id].list == AgendaList.INFORMATION
+
+
+def test_anden_opfoelgning_planned_ahead_and_marked_done_after_the_discussion_is_presented(
+    db, leader, meeting, last_conference
+):
+    """3.9 (issue 12 a): the usual way -- booked weeks before, marked done on the conference
+    day after the case was concluded: changing the row records the moment anew."""
+    import time_machine
+
+    who = _discussed(db, last_conference, "bekymring")
+    with time_machine.travel(f.danish(LAST - dt.timedelta(days=20), 9), tick=False):
+        step = f.event(db, who, "anden_opfoelgning", CourseStatus.PLANNED, LAST)
+    assert step.recorded_at == f.danish(LAST - dt.timedelta(days=20), 9)
+    with time_machine.travel(f.danish(LAST, 15), tick=False):
+        step.status, step.start_date, step.end_date = CourseStatus.DONE, LAST, LAST
+        db.flush()
+    assert step.recorded_at == f.danish(LAST, 15)
+
+    agenda.add_proposals(db, leader, meeting.id, DAY)
+
+    assert on_agenda(db, meeting)[who.id].reason == "anden_opfoelgning"
+
+
+@pytest.mark.parametrize(
+    ("finding", "section"),
+    [
+        (Finding.UNCERTAIN_NEED, "3.5"),
+        (Finding.HEAVY_PSYCH_LOAD, "4.3.1"),
+        (Finding.SOCIAL_QUESTION, "4.1.1"),
+    ],
+)
+def test_a_finding_recorded_on_another_intervention_is_proposed(
+    db, leader, meeting, finding, section
+):
+    """3.5, 4.3.1, 4.1.1 (issue 12 b): a finding counts whichever intervention it is on."""
+    who = f.patient(db)
+    f.event(db, who, "medicinsamtale", day=dt.date(2026, 11, 20), finding=finding)
+
+    agenda.add_proposals(db, leader, meeting.id, DAY)
+
+    item = on_agenda(db, meeting)[who.id]
+    assert item.reason == finding.value, section
+    assert item.reason_text.endswith("(registreret ved Medicinsamtale)")
+    assert item.list == AgendaList.DISCUSSION
+
+
+def test_cft_slow_responder_who_dropped_out_of_mindfulness_is_proposed(
+    db, leader, meeting, last_conference
+):
+    """4.2.2 (issue 12 c): the CFT timing is agreed after Afspænding/Mindfulness also when
+    the group ended early (udgået) -- once, after that event's date."""
+    dropped = f.patient(db)
+    f.event(db, dropped, "visitation_fysioterapeut", day=dt.date(2026, 8, 1),
+            finding=Finding.CFT_SLOW_RESPONDER)
+    f.ended_early(db, dropped, "mindfulness", dt.date(2026, 10, 28), dt.date(2026, 11, 18))
+    earlier = _discussed(db, last_conference)  # dropped out before it was last discussed
+    f.event(db, earlier, "visitation_fysioterapeut", day=dt.date(2026, 8, 1),
+            finding=Finding.CFT_SLOW_RESPONDER)
+    f.ended_early(db, earlier, "afspaending", dt.date(2026, 11, 4), dt.date(2026, 11, 11))
+    not_slow = f.patient(db)
+    f.ended_early(db, not_slow, "mindfulness", dt.date(2026, 11, 4), dt.date(2026, 11, 18))
+
+    agenda.add_proposals(db, leader, meeting.id, DAY)
+
+    items = on_agenda(db, meeting)
+    assert set(items) == {dropped.id}
+    assert items[dropped.id].reason == "cft_langsom_responder"
+    assert items[dropped.id].reason_text.endswith("(udgået af Mindfulness)")
 
 
 def test_cases_not_reached_are_carried_over_and_marked(db, leader):
