@@ -719,10 +719,7 @@ class ActionItem(Base):
 
 
 class AuditLog(Base):
-    """Append-only: every create, change and delete of clinical content, with before/after.
-
-    The three logs (this, AccessLog, SecurityEvent) are written only through db/audit_chain.py;
-    the database refuses UPDATE and DELETE (and TRUNCATE) on them (migration 0011)."""
+    """Append-only: every create, change and delete of clinical content, with before/after."""
 
     __tablename__ = "audit_log"
 
@@ -735,8 +732,6 @@ class AuditLog(Base):
     patient_id: Mapped[int | None] = mapped_column(ForeignKey("patient.id"), index=True)
     before: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
     after: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
-    # sha256 over the previous row's chain_hash and this row's content (db/audit_chain.py)
-    chain_hash: Mapped[str] = mapped_column(String(64))
 
     __table_args__ = (Index("ix_audit_log_entity", "entity", "entity_id"),)
 
@@ -771,7 +766,6 @@ class AccessLog(Base):
     view: Mapped[str] = mapped_column(String(60))
     patient_id: Mapped[int | None] = mapped_column(ForeignKey("patient.id"), index=True)
     patient_count: Mapped[int | None] = mapped_column(Integer)  # list views: how many shown
-    chain_hash: Mapped[str] = mapped_column(String(64))  # see db/audit_chain.py
 
 
 class SecurityEvent(Base):
@@ -785,7 +779,6 @@ class SecurityEvent(Base):
     staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"), index=True)
     username: Mapped[str | None] = mapped_column(String(200))
     detail: Mapped[str | None] = mapped_column(String(400))
-    chain_hash: Mapped[str] = mapped_column(String(64))  # see db/audit_chain.py
 
 
 class Setting(Base):
