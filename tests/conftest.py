@@ -14,12 +14,18 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 from db.migrate import upgrade
 from db.session import make_engine
+
+# Property tests share two cores with the browser tests' servers: no per-example deadline
+# (speed is measured in benchmarks, never as a pass/fail).
+hypothesis_settings.register_profile("konferencetavlen", deadline=None)
+hypothesis_settings.load_profile("konferencetavlen")
 
 TEST_DB = os.environ.get("KT_TEST_DB", "sqlite")
 #: Days to move this process's clock ahead for the whole run (`make test-later`): a test that
