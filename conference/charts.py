@@ -1,13 +1,25 @@
-"""Altair chart builders: data in, chart out, no I/O."""
+"""Altair chart builders: data in, chart out, no I/O.
+
+Every chart is readable without sight: it has a title and a `description` (Vega-Lite's, the
+accessible name of the drawn SVG) that says what it shows with the main figures, and the page
+draws the same figures in a table beside it. The marks and axes themselves are left out of the
+accessibility tree (`aria=False`): Vega would expose each mark group as an unnamed graphic, and
+a screen reader reads the table better than a list of points. Colours never carry meaning alone:
+PRO bands step in lightness (they read in greyscale) and carry their label, series differ by
+dash as well as colour, and text in charts is at least 4.5:1 on what it stands on (7:1 on the
+PRO charts, which are projected).
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 
 import altair as alt
 import pandas as pd
 
 from conference import pro
+from conference.formatting import date_numeric, number
 from conference.labels import COURSE_STATUS
 from conference.pro_trend import MIC_COLUMN, NOT_ANSWERED, InstrumentTrend, direction_text
 from conference.services.patients import TimelineEntry
@@ -15,10 +27,43 @@ from conference.services.patients import TimelineEntry
 STATUS_COLOURS = {
     "Gennemført": "#2e7d32",
     "I gang": "#1565c0",
-    "Planlagt": "#9e9e9e",
+    "Planlagt": "#757575",  # 4.6:1 on white (was #9e9e9e, 2.7:1: too faint for a bar)
     "Aflyst": "#c62828",
     "Udgået": "#ef6c00",
 }
+
+
+#: Axis, legend and title text: 12.6:1 on white.
+CHART_TEXT = "#333333"
+
+
+def accessible(chart, title: str, description: str):  # noqa: ANN001, ANN201 - any top chart
+    """`chart` with a title and a description (its accessible name), and its marks and axes
+    out of the accessibility tree. Only for the outermost chart: it sets the configuration."""
+    return (
+        chart.properties(title=alt.TitleParams(title, anchor="start"), description=description)
+        .configure(aria=False)  # axes, legends and headers: hidden from the reader
+        .configure_mark(aria=False)  # every mark too (else each mark group is an unnamed image)
+        # Streamlit's chart theme draws axis and legend text in a light grey (about 3:1)
+        .configure_axis(labelColor=CHART_TEXT, titleColor=CHART_TEXT)
+        .configure_legend(labelColor=CHART_TEXT, titleColor=CHART_TEXT)
+        .configure_title(color=CHART_TEXT)
+    )
+
+
+def timeline_description(rows: list[dict], today: dt.date) -> str:
+    """What the course chart shows, in words (its accessible name)."""
+    if not rows:
+        return "Forløbet har ingen daterede indsatser."
+    first = min(r["Start"] for r in rows).date()
+    last = max(r["Slut"] for r in rows).date() - dt.timedelta(days=1)
+    statuses = ", ".join(f"{n} {s.lower()}" for s, n in Counter(r["Status"] for r in rows).items())
+    return (
+        f"Forløbets {len(rows)} indsatser som vandrette søjler på en tidsakse fra "
+        f"{date_numeric(first)} til {date_numeric(last)}, farvet efter status ({statuses}). "
+        f"En stiplet linje markerer i dag, {date_numeric(today)}. "
+        "Indsatserne står med status og datoer i tabellen under diagrammet."
+    )
 
 
 def timeline_chart(timeline: list[TimelineEntry], today: dt.date) -> alt.LayerChart:
@@ -64,13 +109,21 @@ def timeline_chart(timeline: list[TimelineEntry], today: dt.date) -> alt.LayerCh
         .mark_rule(color="#d32f2f", strokeDash=[4, 3])
         .encode(x="I dag:T")
     )
-    return (bars + today_rule).properties(height=max(140, 30 * len(order)))
+    return accessible(
+        (bars + today_rule).properties(height=max(140, 30 * len(order))),
+        "Forløbet: indsatser over tid",
+        timeline_description(rows, today),
+    )
 
 
 # --------------------------------------------------------------------------- PRO trends
 
-BAND_FILL = {"green": "#c8e6c9", "yellow": "#fff0b3", "red": "#ffcdd2"}
-PRO_LINE = "#1a237e"
+#: The bands step in lightness (relative luminance about 0.93, 0.76 and 0.47), so they read
+#: apart in greyscale and on a washed-out projector too; each also carries its label.
+BAND_FILL = {"green": "#eef7ee", "yellow": "#fbe08a", "red": "#f0a0a8"}
+#: Text in the PRO charts (projected: at least 7:1 on the darkest band).
+PRO_TEXT = "#111111"
+PRO_LINE = "#0d1450"  # line, points and values: 8:1 on the red band, 18:1 on white
 PRO_CHART_WIDTH = 250
 PRO_CHART_HEIGHT = 160
 _PRO_COLUMNS = ["Instrument", "kind", "Dato", "Score", "Vist", "Tidspunkt", "Bånd",
@@ -129,6 +182,28 @@ def pro_frame(trends: list[InstrumentTrend]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=_PRO_COLUMNS)
 
 
+def pro_description(trends: list[InstrumentTrend]) -> str:
+    """What the PRO small multiples show, in words (their accessible name)."""
+    parts = []
+    for trend in trends:
+        scored = [p for p in trend.points if p.computable]
+        if not scored:
+            parts.append(f"{trend.instrument.short_name}: ingen score kan beregnes")
+            continue
+        latest = scored[-1]
+        band = f", {latest.band.label}" if latest.band else ""
+        parts.append(
+            f"{trend.instrument.short_name}: {len(scored)} "
+            f"{'måling' if len(scored) == 1 else 'målinger'}, senest {latest.text} "
+            f"({latest.label}{band})"
+        )
+    return (
+        "PRO-forløb, ét lille diagram pr. instrument: scoren ved hvert tidspunkt over tid, med "
+        "instrumentets grænseværdier som bånd bagved. " + "; ".join(parts) + ". "
+        "Alle tal står i tabellen under diagrammet."
+    )
+
+
 def pro_date_domain(trends: list[InstrumentTrend]) -> list[pd.Timestamp]:
     """One date range for every chart of a patient (so the small multiples line up)."""
     days = [p.answered_on for t in trends for p in t.points]
@@ -159,14 +234,14 @@ def pro_small_multiples(
         test = " || ".join(f"datum.kind == '{n}'" for n in names)
         return base.transform_filter(test)
 
-    bands = kind("band").mark_rect(opacity=0.75).encode(
+    bands = kind("band").mark_rect().encode(
         y=alt.Y("fra:Q", title=None, axis=decimal_comma), y2="til:Q",
         color=alt.Color("niveau:N", legend=None,
                         scale=alt.Scale(domain=list(BAND_FILL), range=list(BAND_FILL.values()))),
         tooltip=[alt.Tooltip("Bånd:N")],
     )
     band_text = kind("band").mark_text(
-        align="left", baseline="middle", dx=3, fontSize=9, color="#555"
+        align="left", baseline="middle", dx=3, fontSize=10, color=PRO_TEXT
     ).encode(x=alt.value(0), y=alt.Y("midt:Q"), text="Bånd:N")
     extent = kind("range").mark_point(opacity=0).encode(y=y)
     line = kind("point").mark_line(color=PRO_LINE, strokeWidth=2).encode(
@@ -177,14 +252,14 @@ def pro_small_multiples(
     )
     values = kind("point").mark_text(dy=-10, fontSize=10, fontWeight="bold",
                                      color=PRO_LINE).encode(x=x, y=y, text="Vist:N")
-    gap = kind("missing").mark_rule(color="#616161", strokeDash=[3, 3]).encode(
+    gap = kind("missing").mark_rule(color="#424242", strokeDash=[3, 3]).encode(
         x=x, tooltip=tooltip
     )
     gap_text = kind("missing").mark_text(
-        angle=270, align="right", baseline="bottom", dx=-4, dy=-3, fontSize=10, color="#424242"
+        angle=270, align="right", baseline="bottom", dx=-4, dy=-3, fontSize=10, color=PRO_TEXT
     ).encode(x=x, y=alt.value(0), text="Vist:N")
     order = [pro_title(t) for t in trends]
-    return (
+    chart = (
         alt.layer(bands, band_text, extent, line, dots, values, gap, gap_text, data=frame)
         .properties(width=width, height=height)
         .facet(
@@ -192,13 +267,14 @@ def pro_small_multiples(
                 "Instrument:N", sort=order, title=None,
                 header=alt.Header(labelExpr="split(datum.value, '|')", labelAnchor="start",
                                   labelAlign="left", labelFontSize=12, labelFontWeight="bold",
-                                  labelColor="#212121", labelPadding=6),
+                                  labelColor=PRO_TEXT, labelPadding=6),
             ),
             columns=columns,
         )
         .resolve_scale(y="independent")
         .resolve_axis(x="independent")
     )
+    return accessible(chart, "PRO-forløb pr. instrument", pro_description(trends))
 
 
 def pro_trend_chart(trend: InstrumentTrend, width: int = 420, height: int = 220) -> alt.FacetChart:
@@ -216,7 +292,7 @@ def meeting_time_chart(frame: pd.DataFrame) -> alt.Chart:
         var_name="Serie", value_name="Minutter",
     ).dropna(subset=["Minutter"])
     long["Konference"] = pd.to_datetime(long["Konference"])
-    return (
+    chart = (
         alt.Chart(long)
         .mark_line(point=True)
         .encode(
@@ -225,7 +301,7 @@ def meeting_time_chart(frame: pd.DataFrame) -> alt.Chart:
             color=alt.Color(
                 "Serie:N", title=None, legend=alt.Legend(orient="bottom"),
                 scale=alt.Scale(domain=["Minutter pr. sag", "Afsat pr. sag"],
-                                range=["#1565c0", "#9e9e9e"]),
+                                range=["#1565c0", "#757575"]),
             ),
             strokeDash=alt.StrokeDash(
                 "Serie:N", legend=None,
@@ -235,5 +311,23 @@ def meeting_time_chart(frame: pd.DataFrame) -> alt.Chart:
             tooltip=[alt.Tooltip("Konference:T", format="%d.%m.%Y"), "Serie:N",
                      alt.Tooltip("Minutter:Q", format=".1f")],
         )
-        .properties(height=260)
+        .properties(height=320)  # the whole chart: title, axes and legend take about 200
+    )
+    return accessible(chart, "Tid pr. sag ved hver konference", meeting_description(frame))
+
+
+def meeting_description(frame: pd.DataFrame) -> str:
+    """What the meeting-time chart shows, in words (its accessible name)."""
+    if frame.empty:
+        return "Der er ikke holdt konferencer endnu."
+    days = pd.to_datetime(frame["Konference"])
+    used, planned = frame["Minutter pr. sag"].mean(), frame["Afsat pr. sag"].mean()
+    average = (
+        f" I gennemsnit {number(used)} minutter pr. sag mod {number(planned)} afsat."
+        if used == used and planned == planned else ""  # NaN: no case timed yet
+    )
+    return (
+        f"Linjediagram over {len(frame)} konferencer fra {date_numeric(days.min().date())} til "
+        f"{date_numeric(days.max().date())}: minutter brugt pr. sag (fuld linje) mod minutter "
+        f"afsat pr. sag (stiplet linje).{average} Tallene står i tabellen under diagrammet."
     )

@@ -156,6 +156,9 @@ def _amendment_lines(amendment: AmendmentLine) -> list[str]:
         lines.append(f"Oprindelig skitse: {before.get('history_sketch') or 'ingen'}")
     if "plan" in amendment.after:
         lines.append(f"Tilføjet til planen: {amendment.after['plan']}")
+    if "step" in before:  # a next step changed after sign-off (what, who or by when)
+        lines.append(f"Oprindeligt næste skridt: {before['step']}")
+        lines.append(f"Ændret til: {amendment.after.get('step', '')}")
     return lines
 
 
@@ -297,7 +300,8 @@ def _case_blocks(case: CaseRecord) -> list[Block]:
     if case.plan:
         blocks.append(
             Table(
-                ("Næste skridt", "Ansvarlig", "Frist", "Status"),
+                # the status is the follow-through since, not part of what was decided
+                ("Næste skridt", "Ansvarlig", "Frist", "Opfølgning"),
                 tuple(
                     (
                         line.description,

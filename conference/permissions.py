@@ -35,6 +35,7 @@ class Action(enum.StrEnum):
     VIEW_ACCESS_LOG = "se_adgangslog"
     MANAGE_STAFF = "administrere_brugere"
     CHANGE_SETTINGS = "aendre_indstillinger"
+    EXPORT_REPORT = "eksportere_evalueringsrapport"
 
 
 ACTION_LABEL = {
@@ -59,6 +60,7 @@ ACTION_LABEL = {
     Action.VIEW_ACCESS_LOG: "se og eksportere adgangsloggen",
     Action.MANAGE_STAFF: "administrere brugere",
     Action.CHANGE_SETTINGS: "ændre centrets indstillinger (konferencens tidspunkt, navnevisning)",
+    Action.EXPORT_REPORT: "hente evalueringsrapporten (PDF og Excel)",
 }
 
 ALL, OWN = "all", "own"
@@ -80,6 +82,7 @@ MATRIX: dict[Role, dict[Action, str]] = {
         Action.ENROL: ALL,
         Action.FLAG_FOR_CONFERENCE: ALL,
         Action.EXPORT_DATA: ALL,
+        Action.EXPORT_REPORT: ALL,
     },
     Role.REFERENT: {
         Action.VIEW_PATIENTS: ALL,

@@ -14,6 +14,10 @@ way: the live database's content is replaced in one transaction.
 PostgreSQL: `pg_dump --format=custom` (a consistent snapshot, also during writes) and
 `pg_restore --single-transaction`; see deploy/BACKUP.md. The password goes to the tools in
 PGPASSWORD, never on the command line.
+
+A backup holds every patient: it is created 0600 (readable by the app's user only), under a
+umask of 077 that pg_dump inherits too (db.session.private_files), and so is a database restore
+creates.
 """
 
 from __future__ import annotations
@@ -36,7 +40,7 @@ from urllib.parse import quote
 from sqlalchemy import Engine, create_engine, inspect
 from sqlalchemy.engine import URL, make_url
 
-from db.session import database_url
+from db.session import database_url, private_files
 
 #: the table every database of this app has (Alembic's); a file without it is not ours
 MARKER_TABLE = "alembic_version"
@@ -136,6 +140,16 @@ def _has_marker(connection: sqlite3.Connection) -> bool:
     ).fetchone() is not None
 
 
+def _private(path: Path) -> None:
+    """`path` readable and writable by the app's user only."""
+    os.chmod(path, 0o600)
+
+
+def _new_private_file(path: Path) -> None:
+    """Create `path` empty, 0600 from the first moment (whatever writes into it next)."""
+    os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+
+
 def _fsync(path: Path) -> None:
     with open(path, "rb") as handle:
         os.fsync(handle.fileno())
@@ -184,8 +198,10 @@ def backup_sqlite(source: Path, target: Path) -> Result:
     target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_name(f".{target.name}.partial")
     partial.unlink(missing_ok=True)
+    private_files()
     src = _connect_existing(source)
     try:
+        _new_private_file(partial)  # an empty file is an empty SQLite database
         dst = sqlite3.connect(partial)
         try:
             # pages=-1: the whole database in one step, i.e. one consistent snapshot. In WAL
@@ -202,6 +218,7 @@ def backup_sqlite(source: Path, target: Path) -> Result:
     if verdict != "ok":
         partial.unlink(missing_ok=True)
         raise BackupError(f"Kopien er beskadiget (integrity_check: {verdict}); intet gemt.")
+    _private(partial)
     _fsync(partial)
     os.replace(partial, target)
     _fsync(target)
@@ -224,6 +241,7 @@ def _has_rows(connection: sqlite3.Connection) -> bool:
 def restore_sqlite(source: Path, target: Path, *, force: bool = False) -> Result:
     """Replace the content of `target` (created if missing) with the backup `source`."""
     check_sqlite(source)
+    private_files()
     target.parent.mkdir(parents=True, exist_ok=True)
     dst = sqlite3.connect(target, timeout=30)
     try:
@@ -322,11 +340,14 @@ def backup_pg(url: str, target: Path) -> Result:
     partial = target.with_name(f".{target.name}.partial")
     partial.unlink(missing_ok=True)
     command = pg_dump_command(url, partial)
+    private_files()  # pg_dump inherits the umask: its file is 0600 from the start
     try:
+        _new_private_file(partial)
         _run(command, url)
     except BackupError:
         partial.unlink(missing_ok=True)
         raise
+    _private(partial)
     _fsync(partial)
     os.replace(partial, target)
     result = check_pg_dump(target)

@@ -25,6 +25,13 @@ Only `random.Random` instances seeded from `seed` are used, in a fixed order, so
 and `today` give the same data.
 
 CLI: ``uv run python -m db.demo [--scale 10] [--seed N] [--reset] [--if-empty] [--today ISO]``.
+
+Only on a database that is empty or already marked demo (the `demo` setting): on any other the
+CLI stops with a Danish message and exit status 2 whatever its flags, and `build_demo` raises
+DemoRefused; the flag itself is never set on a database holding patients other than the demo's
+or staff with a password. `--reset` drops every table (Alembic down to base, which also drops
+the triggers that keep the logs append-only, then up again): the only way log rows ever go, and
+only on a demo database.
 """
 
 from __future__ import annotations
@@ -42,11 +49,12 @@ from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import JSON, Engine, Table, func, select, text
+from sqlalchemy import JSON, Connection, Engine, Table, func, inspect, select, text
 from sqlalchemy.orm import Session
 
 from conference import pro
 from conference.cpr import make_cpr
+from db import audit_chain
 from db.catalogue import sync_catalogue
 from db.models import (
     ActionItem,
@@ -80,6 +88,7 @@ from db.models import (
 
 __all__ = [
     "DEFAULT_SEED",
+    "DemoRefused",
     "DemoStats",
     "TEMPLATE_FIELDS",
     "build_demo",
@@ -102,12 +111,54 @@ CHUNK = 5000
 
 DAY = dt.timedelta(days=1)
 
+
+# --------------------------------------------------------------------------- real data is safe
+
+
+class DemoRefused(Exception):
+    """The database holds data that is not the demo's; str() says what (Danish)."""
+
+
+#: tables whose rows make a database "not empty", with how the refusal names them
+CONTENT_TABLES = (
+    ("patient", "patienter"),
+    ("staff", "medarbejdere"),
+    ("audit_log", "auditlog"),
+    ("security_event", "sikkerhedslog"),
+    ("access_log", "adgangslog"),
+)
+
+
+def demo_refusal(connection: Connection) -> str | None:
+    """Why the demo may not be built or reset here (Danish), or None: the database is empty
+    (no patients, staff or log rows; not migrated counts as empty) or marked demo."""
+    tables = set(inspect(connection).get_table_names())
+    if "setting" in tables and connection.execute(
+        text("SELECT value FROM setting WHERE key = 'demo'")
+    ).scalar() == "1":
+        return None
+    found = [
+        label for name, label in CONTENT_TABLES
+        if name in tables
+        and connection.execute(text(f"SELECT 1 FROM {name} LIMIT 1")).first() is not None
+    ]
+    if not found:
+        return None
+    return (
+        f"Databasen er ikke en demo-database og indeholder data ({', '.join(found)}). "
+        "Demo-centret indlæses og nulstilles kun i en tom database eller i en, der allerede er "
+        "en demo-database. Intet er ændret."
+    )
+
+
 # Standard-course and add-on probabilities (per patient reaching the step).
 P_CANCEL = 0.04  # an individual appointment is cancelled and rebooked
 P_BASELINE = 0.90
 P_MIDTVEJS = 0.70
-P_AFSLUTNING = 0.50
-P_AFSLUTNING_DROPOUT = 0.20
+# After treatment about a third do not answer (issue 15: 30-40 % non-response), those who
+# dropped out far more often.
+P_AFSLUTNING = 0.72
+P_AFSLUTNING_DROPOUT = 0.35
 P_OPFOELGNING = 0.30
 P_PSYKOLOG_FOER = 0.04
 P_HEAVY_LOAD = 0.35
@@ -816,6 +867,21 @@ class _Patient:
         return _age(self.birth_date, self.referral)
 
 
+#: Who benefits (issue 15): the mean response to treatment shifts with the work situation and
+#: the pain duration, so the evaluation's subgroups differ as clinics see (those in work and
+#: with shorter pain benefit more; pension and long-standing pain less).
+RESPONSE_BY_WORK = {
+    "fuld_tid": 0.35, "nedsat_tid": 0.25, "studerende": 0.2, "sygemeldt": 0.0, "ledig": -0.05,
+    "anden_offentlig_ydelse": -0.15, "pension": -0.25,
+}
+
+
+def _response_mean(work: str, pain_years: float) -> float:
+    duration = 0.3 if pain_years < 1 else 0.15 if pain_years < 3 else -0.2 if pain_years > 10 \
+        else 0.0
+    return 0.45 + RESPONSE_BY_WORK.get(work, 0.0) + duration
+
+
 def _age(birth: dt.date, on: dt.date) -> int:
     return on.year - birth.year - int((on.month, on.day) < (birth.month, birth.day))
 
@@ -1270,7 +1336,7 @@ class _DemoBuilder:
     def _simulate(self, p: _Patient) -> None:  # noqa: C901 - one course, step by step
         r, ra, today = p.rng, p.rng_addon, self.today
         p.severity = r.gauss(0, 1)
-        p.response = r.gauss(0.45, 0.6)
+        p.response = r.gauss(_response_mean(p.work, p.pain_years), 0.6)
         laeger = self.by_prof["laege"]
         state: dict[str, Any] = {"hoa": False, "slow": False, "vf": False, "cft": False}
         parallel: list[_Event] = []
@@ -2331,22 +2397,18 @@ class _DemoBuilder:
         return moments
 
     def _dated(self, moment: dt.datetime, call: Callable[[], Any]) -> Any:
-        """Run one service write, then date what it stamped with the clock (the case's
-        updated_at / ready_at, and its audit rows, before/after included) at `moment`."""
+        """Run one service write, dating what it stamped with the clock (the case's
+        updated_at / ready_at, and its audit rows, before/after included) at `moment`.
+
+        The audit rows are dated as the service writes them (conference.services.audit's
+        REWRITE_KEY): the log is append-only, a row is never changed once written."""
+        from conference.services import audit
+
         session = self.session
         session.flush()
-        first = (session.scalar(select(func.max(AuditLog.id))) or 0) + 1
-        result = call()
-        session.flush()
-        rows = session.scalars(select(AuditLog).where(AuditLog.id >= first)).all()
-        stamps = {
-            (row.after or {}).get(key)
-            for row in rows
-            for key in ("updated_at", "ready_at")
-            if (row.after or {}).get(key) is not None
-            and (row.after or {}).get(key) != (row.before or {}).get(key)
-        }
         iso = moment.isoformat()
+        stamps: set[Any] = set()  # the clock's values the call wrote
+        cases: dict[int, set[str]] = defaultdict(set)  # case id -> columns to date
 
         def redate(values: dict[str, Any] | None) -> dict[str, Any] | None:
             if values is None:
@@ -2354,18 +2416,30 @@ class _DemoBuilder:
             return {k: iso if isinstance(v, str) and v in stamps else v
                     for k, v in values.items()}
 
+        def rewrite(row: dict[str, Any]) -> dict[str, Any]:
+            before, after = row.get("before") or {}, row.get("after") or {}
+            stamps.update(
+                after[key] for key in ("updated_at", "ready_at")
+                if after.get(key) is not None and after.get(key) != before.get(key)
+            )
+            if row.get("entity") == "case_presentation" and row.get("entity_id") is not None:
+                cases[row["entity_id"]].update(
+                    key for key in ("updated_at", "ready_at") if after.get(key) in stamps
+                )
+            return {**row, "at": moment, "before": redate(row.get("before")),
+                    "after": redate(row.get("after"))}
+
+        session.info[audit.REWRITE_KEY] = rewrite
+        try:
+            result = call()
+            session.flush()
+        finally:
+            del session.info[audit.REWRITE_KEY]
         table = CasePresentation.__table__
-        for row in rows:
-            if row.entity == "case_presentation" and row.entity_id is not None:
-                changed = {k: moment for k in ("updated_at", "ready_at")
-                           if (row.after or {}).get(k) in stamps}
-                if changed:  # a plain UPDATE: the case keeps the version the service gave it
-                    session.execute(
-                        table.update().where(table.c.id == row.entity_id).values(**changed)
-                    )
-            row.at = moment
-            row.before = redate(row.before)
-            row.after = redate(row.after)
+        for case_id, columns in cases.items():
+            if columns:  # a plain UPDATE: the case keeps the version the service gave it
+                session.execute(table.update().where(table.c.id == case_id)
+                                .values(dict.fromkeys(columns, moment)))
         session.flush()
         return result
 
@@ -2591,11 +2665,32 @@ class _DemoBuilder:
 
     # ------------------------------------------------------------------ settings, audit
 
+    def _refuse_the_flag(self) -> None:
+        """The demo flag (the "who are you" picker instead of the login) is never set on a
+        database holding staff with a password or patients other than the ones just written."""
+        session = self.session
+        if session.scalar(select(Setting.value).where(Setting.key == "demo")) == "1":
+            return
+        first_patient = self.patients[0].id if self.patients else None
+        foreign = select(func.count()).select_from(Patient)
+        if first_patient is not None:
+            foreign = foreign.where(Patient.id < first_patient)
+        with_password = select(func.count()).select_from(Staff).where(
+            Staff.password_hash.is_not(None))
+        if session.scalar(foreign) or session.scalar(with_password):
+            raise DemoRefused(
+                "Demo-markeringen sættes ikke: databasen har patienter, der ikke er demo-"
+                "centrets, eller medarbejdere med adgangskode. Intet er ændret."
+            )
+
     def _write_settings_and_audit(self) -> None:
+        self._refuse_the_flag()
         self.session.execute(Setting.__table__.delete().where(Setting.key == "demo"))
         self._write(Setting, [{"key": "demo", "value": "1"}])
-        self._write(
-            AuditLog,
+        self.counts["audit_log"] = self.counts.get("audit_log", 0) + 1
+        audit_chain.append(
+            self.session,
+            AuditLog.__table__,
             [
                 {
                     "id": self._next_id(AuditLog.__table__),
@@ -2605,7 +2700,6 @@ class _DemoBuilder:
                     "entity": "demo",
                     "entity_id": None,
                     "patient_id": None,
-                    # "before" left out: an explicit None would be stored as JSON 'null'
                     "after": {
                         "centre": CENTRE_NAME,
                         "scale": self.scale,
@@ -2643,9 +2737,14 @@ def build_demo(
 ) -> DemoStats:
     """Write the demo centre into an empty (migrated) database; the caller commits.
 
+    DemoRefused when the database is neither empty nor marked demo (nothing is written).
+
     About 30 staff at every scale and about 800 referrals a year × `scale` over the last two
     years, everything relative to `today` (default: the real today).
     """
+    refusal = demo_refusal(session.connection())
+    if refusal is not None:
+        raise DemoRefused(refusal)
     started = time.perf_counter()
     day = today or dt.date.today()
     builder = _DemoBuilder(session, scale, seed, day)
@@ -2701,30 +2800,45 @@ def main(argv: Iterable[str] | None = None) -> int:
     parser.add_argument("--today", type=dt.date.fromisoformat, default=None,
                         help="build as if today were this date (YYYY-MM-DD)")
     parser.add_argument("--reset", action="store_true",
-                        help="drop everything first (alembic downgrade base + upgrade head)")
+                        help="drop everything first (alembic downgrade base + upgrade head); "
+                        "only on a demo database")
     parser.add_argument("--if-empty", "--ensure", dest="if_empty", action="store_true",
                         help="only load when the database has no staff (as `make run` does)")
     args = parser.parse_args(list(argv) if argv is not None else None)
 
     started = time.perf_counter()
     engine = default_engine()
+    # Whatever the flags: nothing is dropped, filled or marked demo on a database with real data.
+    with engine.connect() as connection:
+        refusal = demo_refusal(connection)
+    if refusal is not None and args.if_empty and not args.reset:
+        # `make run` on a real installation: nothing to load, nothing touched, start the app.
+        print("Databasen har rigtige data – demo-centret indlæses ikke.")
+        return 0
+    if refusal is not None:
+        print(refusal, file=sys.stderr)
+        return 2
     if args.reset:
         downgrade_to_base(engine)
-    if args.if_empty and not args.reset:
-        stats = ensure_demo(engine, scale=args.scale, seed=args.seed, today=args.today)
-        if stats is None:
-            print("Databasen har allerede medarbejdere – demo-centret indlæses ikke.")
-            return 0
-    else:
-        upgrade(engine)
-        with session_scope(engine) as session:
-            if session.scalar(select(func.count()).select_from(Staff)):
-                print(
-                    "Databasen indeholder allerede data. Brug --reset for at starte forfra.",
-                    file=sys.stderr,
-                )
-                return 1
-            stats = build_demo(session, scale=args.scale, seed=args.seed, today=args.today)
+    try:
+        if args.if_empty and not args.reset:
+            stats = ensure_demo(engine, scale=args.scale, seed=args.seed, today=args.today)
+            if stats is None:
+                print("Databasen har allerede medarbejdere – demo-centret indlæses ikke.")
+                return 0
+        else:
+            upgrade(engine)
+            with session_scope(engine) as session:
+                if session.scalar(select(func.count()).select_from(Staff)):
+                    print(
+                        "Databasen indeholder allerede data. Brug --reset for at starte forfra.",
+                        file=sys.stderr,
+                    )
+                    return 1
+                stats = build_demo(session, scale=args.scale, seed=args.seed, today=args.today)
+    except DemoRefused as refused:  # real data written meanwhile: nothing of the demo is kept
+        print(refused, file=sys.stderr)
+        return 2
     print(stats.format())
     print(f"I alt (inkl. migrering og commit): {time.perf_counter() - started:.1f} s")
     return 0

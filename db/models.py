@@ -719,7 +719,10 @@ class ActionItem(Base):
 
 
 class AuditLog(Base):
-    """Append-only: every create, change and delete of clinical content, with before/after."""
+    """Append-only: every create, change and delete of clinical content, with before/after.
+
+    The three logs (this, AccessLog, SecurityEvent) are written only through db/audit_chain.py;
+    the database refuses UPDATE and DELETE (and TRUNCATE) on them (migration 0011)."""
 
     __tablename__ = "audit_log"
 
@@ -732,6 +735,8 @@ class AuditLog(Base):
     patient_id: Mapped[int | None] = mapped_column(ForeignKey("patient.id"), index=True)
     before: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
     after: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
+    # sha256 over the previous row's chain_hash and this row's content (db/audit_chain.py)
+    chain_hash: Mapped[str] = mapped_column(String(64))
 
     __table_args__ = (Index("ix_audit_log_entity", "entity", "entity_id"),)
 
@@ -766,6 +771,7 @@ class AccessLog(Base):
     view: Mapped[str] = mapped_column(String(60))
     patient_id: Mapped[int | None] = mapped_column(ForeignKey("patient.id"), index=True)
     patient_count: Mapped[int | None] = mapped_column(Integer)  # list views: how many shown
+    chain_hash: Mapped[str] = mapped_column(String(64))  # see db/audit_chain.py
 
 
 class SecurityEvent(Base):
@@ -779,6 +785,7 @@ class SecurityEvent(Base):
     staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"), index=True)
     username: Mapped[str | None] = mapped_column(String(200))
     detail: Mapped[str | None] = mapped_column(String(400))
+    chain_hash: Mapped[str] = mapped_column(String(64))  # see db/audit_chain.py
 
 
 class Setting(Base):
@@ -788,3 +795,17 @@ class Setting(Base):
 
     key: Mapped[str] = mapped_column(String(60), primary_key=True)
     value: Mapped[str] = mapped_column(String(400))
+
+
+class LoginThrottle(Base):
+    """Failed logins per account or per client (conference.services.accounts): after a few, a
+    growing wait, then a lock. `key` is 'konto:<staff id>', 'navn:<name as typed, folded>' (a
+    name no staff member has: it is throttled exactly like one that exists) or
+    'klient:<address>'. A row that has been quiet for long is deleted."""
+
+    __tablename__ = "login_throttle"
+
+    key: Mapped[str] = mapped_column(String(240), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    last_failure_at: Mapped[dt.datetime] = mapped_column(Timestamp(), index=True)
+    locked_until: Mapped[dt.datetime | None] = mapped_column(Timestamp())

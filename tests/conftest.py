@@ -8,6 +8,7 @@ databases on that server (one set per xdist worker) and drop them afterwards. Tw
 
 from __future__ import annotations
 
+import itertools
 import os
 import sys
 from collections.abc import Iterator
@@ -117,6 +118,24 @@ def tmp_db_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def clean_engine(tmp_db_dir: Path) -> Iterator[Engine]:
     url = database_url("clean", tmp_db_dir)
+    engine = make_engine(url)
+    upgrade(engine)
+    yield engine
+    engine.dispose()
+    drop_database(url)
+
+
+_own_databases = itertools.count()
+
+
+@pytest.fixture
+def own_engine(tmp_path: Path) -> Iterator[Engine]:
+    """A migrated database for this test alone, dropped afterwards: for tests that commit.
+
+    The audit, access and security logs are append-only (migration 0011): what a committing
+    test logs cannot be deleted again, so it must not commit into the shared `clean` database
+    (whose tests expect empty logs)."""
+    url = database_url(f"own{next(_own_databases)}", tmp_path)
     engine = make_engine(url)
     upgrade(engine)
     yield engine

@@ -1,5 +1,6 @@
-"""Adgangslog: who has looked up a patient (sundhedsloven § 42 a, GDPR art. 15), and the
-security events (logins, refused calls). Administrators only."""
+"""Adgangslog: who has looked up a patient (sundhedsloven § 42 a, GDPR art. 15), the
+security events (logins, refused calls), and the logins locked after too many failures (an
+administrator lifts a lock here). Administrators only."""
 
 import datetime as dt
 
@@ -7,10 +8,29 @@ import streamlit as st
 
 from conference.cpr import CprError
 from conference.exporting import CSV_MIME, ExportTable, to_csv
-from conference.formatting import local_datetime
+from conference.formatting import local_clock, local_datetime
 from conference.services.access import patient_by_cpr, search_access_log, security_events
+from conference.services.accounts import login_locks, unlock
 from conference.services.errors import ServiceError
-from conference.ui.context import acting_user, db_session, staff_options, today
+from conference.ui.context import acting_user, db_session, now, staff_options, today
+from conference.ui.text import escape_md
+
+UNLOCK_NOTICE = "adgangslog_unlock_notice"
+
+
+def _unlock(key: str) -> None:
+    """Lift one lock as the acting administrator (a security event and an audit row)."""
+    try:
+        with db_session() as session:
+            lifted = unlock(session, acting_user(session), key, now=now())
+    except ServiceError as error:
+        st.session_state[UNLOCK_NOTICE] = ("error", str(error))
+        return
+    st.session_state[UNLOCK_NOTICE] = (
+        ("success", f"Spærringen af {lifted.label} er ophævet.") if lifted
+        else ("info", "Spærringen var allerede ophævet.")
+    )
+
 
 st.title("Adgangslog")
 st.caption("Hvem har set hvilke patienter hvornår. Søgningen bliver selv logget.")
@@ -47,6 +67,7 @@ try:
                     staff_id=person.id if person else None, since=since, until=until,
                 )
         events = security_events(session, user, limit=200)
+        locks = login_locks(session, user, now=now())
 except CprError as error:
     message = str(error)
 except ServiceError as error:
@@ -71,11 +92,26 @@ if rows is not None:
         disabled=not rows,
     )
 
+st.subheader("Spærrede login")
+if UNLOCK_NOTICE in st.session_state:
+    kind, text = st.session_state.pop(UNLOCK_NOTICE)
+    getattr(st, kind)(text)
+if not locks:
+    st.caption("Ingen konti eller klienter er spærret lige nu.")
+for lock in locks:
+    what, until, button = st.columns([5, 3, 2], vertical_alignment="center")
+    what.markdown(f"**{escape_md(lock.label)}** · {lock.failures} mislykkede forsøg")
+    until.markdown(f"spærret til kl. {local_clock(lock.locked_until)}")
+    button.button("Ophæv spærringen", key=f"unlock_{lock.key}", on_click=_unlock,
+                  args=(lock.key,), icon=":material/lock_open:")
+
 st.subheader("Log ind og afviste handlinger")
 KIND = {
     "login_ok": "Logget ind", "login_failed": "Mislykket login", "denied": "Afvist handling",
-    "password_set": "Adgangskode sat", "logout": "Logget ud",
-    "staff_created": "Medarbejder oprettet",
+    "password_set": "Adgangskode sat", "password_refused": "Adgangskode afvist",
+    "logout": "Logget ud", "staff_created": "Medarbejder oprettet",
+    "login_locked": "Login spærret", "login_unlocked": "Spærring ophævet",
+    "idle_timeout": "Låst efter inaktivitet",
 }
 st.dataframe(
     [

@@ -1,7 +1,9 @@
 """Forbered sag: the microteam's patients on coming conferences, and one case from the template.
 
-The case lives in the URL (?sag=<agenda item id>), so a reload returns to it; its texts are in
-the database (autosave), so a reload finds them again.
+The case lives in the URL (?sag=<agenda item id>), and only there, so a reload returns to it;
+its texts are in the database (autosave), so a reload finds them again. A row picked in the list
+opens the case of the row as it was drawn (the rows of the next run may be others: someone put a
+case on meanwhile).
 """
 
 import pandas as pd
@@ -32,10 +34,21 @@ from conference.ui.text import escape_md, facts
 
 CASE_PARAM = "sag"
 TAB_PARAM = "fane"
+TABLE_KEY = "case_table"
+SHOWN_KEY = "case_table_shown"  # the cases of the table's rows, in order, as last drawn
 
 
 def _open_case(item_id: int) -> None:
     st.query_params[CASE_PARAM] = str(item_id)
+
+
+def _open_picked() -> None:
+    """on_select of the list: open the case of the row picked, by the rows as they were drawn
+    (a row's position names a case only in the table the person saw)."""
+    rows = st.session_state[TABLE_KEY].selection.rows
+    shown = st.session_state.get(SHOWN_KEY, [])
+    if rows and rows[0] < len(shown):
+        _open_case(shown[rows[0]])
 
 
 def _close_case() -> None:
@@ -126,12 +139,12 @@ if rows:
         index=[r.agenda_item_id for r in rows],
     )
     frame["Konference"] = pd.to_datetime(frame["Konference"])
-    selection = st.dataframe(
+    st.dataframe(
         frame,
         hide_index=True,
-        on_select="rerun",
+        on_select=_open_picked,
         selection_mode="single-row",
-        key="case_table",
+        key=TABLE_KEY,
         column_config={
             "Konference": st.column_config.DateColumn(format="DD.MM.YYYY", width="small"),
             "Mangler": st.column_config.TextColumn(width="medium"),
@@ -139,9 +152,7 @@ if rows:
             "Spørgsmål": st.column_config.TextColumn(width="medium"),
         },
     )
-    if selection.selection.rows:
-        _open_case(int(frame.index[selection.selection.rows[0]]))
-        st.rerun()
+    st.session_state[SHOWN_KEY] = [int(i) for i in frame.index]
 else:
     st.info(
         "Ingen af dine patienter er på de kommende konferencer."

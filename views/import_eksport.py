@@ -16,7 +16,7 @@ from conference import exporting
 from conference.formatting import date_numeric, local_datetime
 from conference.importing import KINDS, columns_for, file_sha256
 from conference.importing.mapping import STANDARD
-from conference.importing.reading import FileProblem, read_table
+from conference.importing.reading import MAX_BYTES, MAX_ROWS, FileProblem, read_table
 from conference.importing.report import Plan
 from conference.labels import CONFERENCE_STATUS, IMPORT_KIND
 from conference.permissions import Action, decide
@@ -146,9 +146,14 @@ def import_section() -> None:
             )
             if kind == "hold":
                 st.caption("Derefter én kolonne pr. holdgang med datoen som overskrift og "
-                           "M (mødt), A (afbud) eller U (udeblevet) i cellerne.")
-            st.caption("CSV med semikolon eller komma (UTF-8 eller Windows-1252) eller Excel "
-                       "(.xlsx). Datoer som dd-mm-åååå, dd.mm.åååå eller åååå-mm-dd.")
+                           "M (mødt), A (afbud) eller U (udeblevet) i cellerne. En holdgang, "
+                           "der ikke har været endnu, kan kun have afbud.")
+            rows = f"{MAX_ROWS:,}".replace(",", ".")
+            st.caption("CSV med semikolon eller komma (UTF-8 eller Windows-1252, ikke begge i "
+                       f"samme fil) eller Excel (.xlsx), højst {MAX_BYTES // (1024 * 1024)} MB "
+                       f"og {rows} rækker. Datoer som dd-mm-åååå, dd.mm.åååå eller åååå-mm-dd, "
+                       "fra 1900 og til i dag (kun planlagte datoer og holdgange må ligge "
+                       "senere). Usynlige tegn og styretegn i cellerne afvises.")
 
     round_no = st.session_state.setdefault(UPLOAD_ROUND, 0)
     upload = st.file_uploader(

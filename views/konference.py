@@ -16,23 +16,28 @@ from conference.ui.context import (
     acting_user,
     clear_caches,
     db_session,
+    keep_awake,
     record_view,
     staff_options,
     today,
 )
+from conference.ui.keyboard_help import keyboard_help
 from conference.ui.reads import patient_search, pending_proposals
 
 DATE_PARAM = "dato"
 VIEW_PARAM = "visning"
+ERROR_KEY = "board_error"
 
 
 def act(action, *args) -> bool:  # noqa: ANN001 - a service function and its arguments
-    """Run a service write as the acting user; keep its Danish message if it is refused."""
+    """Run a service write as the acting user; keep its Danish message if it is refused (shown
+    on the board, in the run the click starts, until this user's next action)."""
+    st.session_state.pop(ERROR_KEY, None)
     try:
         with db_session() as session:
             action(session, acting_user(session), *args)
     except ServiceError as error:
-        st.session_state["board_error"] = str(error)
+        st.session_state[ERROR_KEY] = str(error)
         return False
     clear_caches()
     return True
@@ -68,12 +73,12 @@ if view_col.toggle("Projektion", value=projection, key="projection") != projecti
     else:
         st.query_params[VIEW_PARAM] = "projektion"
     st.rerun()
-
-if "board_error" in st.session_state:
-    st.error(st.session_state.pop("board_error"))
+keyboard_help(view_col)  # the shortcuts, one click or Tab+Enter away
 
 if conference is None:
     st.title(f"Tværfaglig konference {date_long(day)}")
+    if ERROR_KEY in st.session_state:
+        st.error(st.session_state.pop(ERROR_KEY))
     st.info("Konferencen er ikke oprettet endnu.")
     st.button("Opret konferencen", type="primary", on_click=act,
               args=(agenda.ensure_conference, day))
@@ -93,9 +98,14 @@ clocks(conference_id, plan.default_case_seconds, mode)
 @st.fragment(run_every=3)
 def live_board() -> None:
     """Re-read every few seconds: what others save shows here without a reload."""
+    # a refusal shows in the run the click starts (this fragment's) until the user acts again
+    if ERROR_KEY in st.session_state:
+        st.error(st.session_state[ERROR_KEY], icon=":material/block:")
     can_lead = decide(roles, Action.MANAGE_AGENDA).allowed
     with db_session() as session:
         view = agenda.board(session, conference_id)
+        if projection and view.started_at is not None and view.ended_at is None:
+            keep_awake()  # the wall's view stays unlocked while the meeting runs
         undecided = [] if projection or view.signed_off else decisions.open_decisions(
             session, conference_id
         )

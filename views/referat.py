@@ -1,8 +1,12 @@
 """Referat: the referent's screen. Per case the history sketch, the conclusion and the next steps
 (saved as typed), the record note ready to copy; then sign-off and the minutes as PDF or DOCX.
 
-The page's place lives in the address: ?dato=<conference date>&sag=<case> (a reload returns).
-It opens on the case the leader's board is on and says when the board moves on.
+The page's place lives in the address: ?dato=<conference date>&sag=<case> (a reload returns),
+and only there: every run reads the case from the address, and nothing on the page holds a
+selection of its own. The case list is a column of buttons, each naming its case by id (a radio
+would be named by its label, which changes as the case gets a draft or the board arrives, and a
+label Streamlit no longer finds resets the radio to the first case). The page opens on the case
+the leader's board is on and says when the board moves on.
 """
 
 import datetime as dt
@@ -37,8 +41,14 @@ def catalogue() -> list[tuple[str, str]]:
 
 
 def select_case(item_id: int) -> None:
-    """Go to a case (the full rerun that follows sets the case list to it)."""
+    """Go to a case: the address names it; the full rerun that follows draws it."""
     st.query_params[CASE_PARAM] = str(item_id)
+
+
+def select_conference(key: str) -> None:
+    """on_change of the conference picker: the address names the conference (and no case)."""
+    st.query_params[DATE_PARAM] = st.session_state[key].isoformat()
+    st.query_params.pop(CASE_PARAM, None)
 
 
 def meeting_state(view: service.ReferentView) -> str:
@@ -70,14 +80,13 @@ if wanted not in by_date:
     wanted = next(c.date for c in choices if c.id == default_id)
     st.query_params[DATE_PARAM] = wanted.isoformat()
 
-picked = st.columns([2, 3])[0].selectbox(
-    "Konference", list(by_date), index=list(by_date).index(wanted), format_func=date_long,
-    key="referat_conference",
+# The picker shows the address's conference on every run (a link from elsewhere that names
+# another date wins over what the picker held); a pick changes the address in its callback.
+st.session_state["referat_conference"] = wanted
+st.columns([2, 3])[0].selectbox(
+    "Konference", list(by_date), format_func=date_long, key="referat_conference",
+    on_change=select_conference, args=("referat_conference",),
 )
-if picked != wanted:
-    st.query_params[DATE_PARAM] = picked.isoformat()
-    st.query_params.pop(CASE_PARAM, None)
-    st.rerun()
 conference_id = by_date[wanted].id
 
 with db_session() as session:
@@ -117,9 +126,6 @@ with case_tab:
             selected = view.current_item_id if view.current_item_id in by_item \
                 else cases[0].item_id
             st.query_params[CASE_PARAM] = str(selected)
-        pick_key = f"referat_case_{conference_id}"
-        if st.session_state.get(pick_key) != selected:
-            st.session_state[pick_key] = selected
 
         @st.fragment(run_every=3)
         def follow_board() -> None:
@@ -145,11 +151,15 @@ with case_tab:
 
         follow_board()
         list_col, case_col = st.columns([1, 3], gap="large")
-        list_col.radio(
-            "Sager", list(by_item), format_func=case_label, key=pick_key,
-            on_change=lambda: select_case(st.session_state[pick_key]),
-        )
-        list_col.caption("✓ konklusion · ✎ kladde · ○ intet endnu")
+        with list_col:
+            st.markdown("**Sager**")
+            cases_list = st.container(gap=None)
+            for item_id in by_item:  # keyed by the case: a click names its case, whatever label
+                cases_list.button(
+                    case_label(item_id), key=f"referat_case_{item_id}", on_click=select_case,
+                    args=(item_id,), type="primary" if item_id == selected else "tertiary",
+                )
+            st.caption("✓ konklusion · ✎ kladde · ○ intet endnu")
 
         with case_col:
             with db_session() as session:

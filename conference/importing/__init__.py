@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from conference.importing import courses, groups, patients, pro_answers
 from conference.importing.columns import Column
 from conference.importing.mapping import Mapping, standard_mapping
-from conference.importing.reading import FileProblem, read_table
+from conference.importing.reading import FileProblem, read_table, visible
 from conference.importing.report import Issue, Plan
 
 __all__ = ["KINDS", "build_plan", "columns_for", "file_sha256"]
@@ -59,7 +59,8 @@ def build_plan(
     """
     if kind not in KINDS:
         raise ValueError(f"unknown import kind {kind!r}")
-    result = Plan(kind=kind, file_name=file_name, sha256=file_sha256(data), source=source)
+    result = Plan(kind=kind, file_name=visible(file_name), sha256=file_sha256(data),
+                  source=source)
     try:
         table = read_table(data)
     except FileProblem as problem:
@@ -72,6 +73,8 @@ def build_plan(
         patients.plan(session, table, result, today, update_existing=update_existing)
     else:
         KINDS[kind].plan(session, table, result, today)
+    result.issues.extend(table.issues)  # cells no kind may take (reading.py), after the kind's
+    result.warnings.extend(table.warnings)
     result.issues.sort(key=lambda i: -1 if i.row is None else i.row)
     result.warnings.sort(key=lambda i: -1 if i.row is None else i.row)
     result.conflicts.sort(key=lambda c: c.row)

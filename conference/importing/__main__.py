@@ -11,7 +11,9 @@ to import data) on every audit row. A patient row whose CPR number is stored wit
 or birth date refuses the file; --opdater-eksisterende updates those patients instead (the
 report shows before and after).
 Exit status: 0 imported (or nothing to import), 1 rejected (nothing written), 2 wrong usage.
-The database is DATABASE_URL (default: the embedded SQLite file), migrated first.
+The database is DATABASE_URL (default: the embedded SQLite file), migrated first. Every message
+is Danish; a database error is reported by its kind alone (never a traceback, whose text could
+hold CPR numbers and names), and a file over the size limit is refused before it is read.
 """
 
 from __future__ import annotations
@@ -23,8 +25,10 @@ import sys
 from pathlib import Path
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import SQLAlchemyError
 
 from conference.importing import KINDS
+from conference.importing.reading import MAX_BYTES
 from conference.labels import IMPORT_KIND
 from conference.services.access import PermissionDenied, log_denial
 from conference.services.errors import ServiceError
@@ -74,17 +78,28 @@ def main(argv: list[str] | None = None) -> int:
         print("--save-mapping kræver --source NAVN.", file=sys.stderr)
         return 2
     today = args.today or dt.date.today()
-    engine = default_engine()
-    upgrade(engine)
-    data = args.file.read_bytes()
     try:
+        size = args.file.stat().st_size
+        if size > MAX_BYTES:  # refused before the file is read into memory
+            print(f"Filen er for stor ({size // (1024 * 1024)} MB; højst "
+                  f"{MAX_BYTES // (1024 * 1024)} MB). Del den op i flere filer.", file=sys.stderr)
+            return 1
+        data = args.file.read_bytes()
+    except OSError:
+        print(f"Filen kan ikke læses: {args.file}", file=sys.stderr)
+        return 2
+    try:
+        engine = default_engine()
+        upgrade(engine)
         with session_scope(engine) as session:
             actor = _actor(session, args.actor)
             if actor is None:
                 print(f"Ukendt medarbejder: {args.actor}", file=sys.stderr)
                 return 2
             if args.save_mapping:
-                raw = json.loads(args.save_mapping.read_text(encoding="utf-8"))
+                raw = _read_mapping(args.save_mapping)
+                if raw is None:
+                    return 2
                 save_mapping(session, actor, args.source, raw)
                 print(f"Kolonnekortlægningen for »{args.source}« er gemt.")
             plan = preview_import(session, actor, args.kind, data, args.file.name, today=today,
@@ -108,10 +123,27 @@ def main(argv: list[str] | None = None) -> int:
     except ServiceError as error:
         print(str(error), file=sys.stderr)
         return 1
-    except (OSError, json.JSONDecodeError) as error:
-        print(f"Kan ikke læse kortlægningen: {error}", file=sys.stderr)
-        return 2
+    except SQLAlchemyError as error:
+        # the error's text names the statement (and the database's detail may name values)
+        print(f"Databasefejl ({type(error).__name__}): importen kunne ikke gennemføres, og "
+              "intet er gemt. Kontrollér forbindelsen til databasen (DATABASE_URL), og prøv "
+              "igen.", file=sys.stderr)
+        return 1
     return 0
+
+
+def _read_mapping(path: Path) -> dict | None:
+    """The JSON of --save-mapping, or None after a Danish message."""
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except OSError:
+        print(f"Kan ikke læse kortlægningen: filen {path} kan ikke åbnes.", file=sys.stderr)
+    except UnicodeDecodeError:
+        print(f"Kan ikke læse kortlægningen: {path} er ikke gemt som UTF-8.", file=sys.stderr)
+    except json.JSONDecodeError as error:
+        print(f"Kan ikke læse kortlægningen: {path} er ikke gyldig JSON (linje {error.lineno}, "
+              f"kolonne {error.colno}).", file=sys.stderr)
+    return None
 
 
 if __name__ == "__main__":

@@ -4,6 +4,9 @@ Columns: CPR, Indsats (code or name from the intervention catalogue), Status, an
 of Planlagt and Start; optionally Slut, Behandler (initials), Fund and Note. A row is the same
 course event as a stored one when patient and intervention agree and the planned or the start
 date is the same; it then updates that event (a blank cell never erases what is stored).
+
+Dates lie between 1900 and the import's date, and not before the patient's birth; only a plan
+may lie ahead: Planlagt always, Start and Slut when the status is Planlagt.
 """
 
 from __future__ import annotations
@@ -125,6 +128,14 @@ def plan(session: Session, table: Table, result: Plan, today: dt.date) -> None:
         if is_blank(sheet.raw(row, "planned_date")) and is_blank(sheet.raw(row, "start_date")):
             sheet.problem(row, "planned_date" if sheet.has("planned_date") else "start_date",
                           "angiv mindst én af Planlagt og Start")
+        birth = patient.birth_date if patient is not None else None
+        for key, day, what in (("planned_date", planned, "den planlagte dato"),
+                               ("start_date", start, "startdatoen"),
+                               ("end_date", end, "slutdatoen")):
+            sheet.plausible(row, key, day, today=today, birth=birth,
+                            future=key == "planned_date" or status == CourseStatus.PLANNED,
+                            what=what, future_hint="kun en planlagt indsats kan have start- og "
+                                                   "slutdato efter i dag")
         if start and end and end < start:
             sheet.problem(row, "end_date", f"slutdatoen {date_numeric(end)} ligger før "
                                            f"startdatoen {date_numeric(start)}")

@@ -10,6 +10,12 @@ a group's sessions are the date columns where at least one of its patients has a
 A group that does not exist is created with those sessions; an existing group gets new sessions
 only after its last one. Each patient on a group gets a course event linked to the group (an
 unlinked event of the same intervention is linked; otherwise one is created).
+
+A column the importer cannot read is refused when it holds data: a header with digits that is
+not a readable date, or any other unknown header over attendance marks (the marks would be
+lost). Sessions may lie ahead (they are planned), but not before 1900; attendance after the
+import's date is refused except afbud (given in advance), and so is a mark before the patient's
+birth and the status »gennemført« on a group whose last session is still to come.
 """
 
 from __future__ import annotations
@@ -26,6 +32,7 @@ from conference.cpr import format_cpr
 from conference.formatting import date_numeric
 from conference.importing.columns import Column
 from conference.importing.lookups import Catalogue, StaffDirectory, chunks, patients_by_cpr
+from conference.importing.plausible import EARLIEST, date_problem
 from conference.importing.reading import Row, Table
 from conference.importing.report import CREATE, UPDATE, Change, Issue, Plan
 from conference.importing.sheet import Options, Sheet
@@ -85,18 +92,45 @@ class _Group:
         return {"group": self.name, "group_id": self.existing.id if self.existing else None}
 
 
-def _date_columns(sheet: Sheet) -> tuple[dict[int, dt.date], set[int]]:
+def _date_columns(sheet: Sheet) -> tuple[dict[int, dt.date], dict[int, str]]:
+    """The session date of each date column, and why the other unknown headers are no date."""
     dates: dict[int, dt.date] = {}
+    unreadable: dict[int, str] = {}
     for position, header in sheet.located.unused:
         try:
             day = parse_date(header)
-        except ValueProblem:
+        except ValueProblem as problem:
+            unreadable[position] = str(problem)
             continue
         if day is not None:
             if day in dates.values():
                 sheet.plan.issues.append(Issue(1, header, "datoen står to gange i overskriften"))
+            elif day < EARLIEST:
+                sheet.plan.issues.append(Issue(1, header, f"holdgangen {date_numeric(day)} "
+                                                          "ligger før år 1900"))
             dates[position] = day
-    return dates, set(dates)
+    return dates, unreadable
+
+
+def _unreadable_columns(sheet: Sheet, unreadable: dict[int, str]) -> set[int]:
+    """Unknown columns that hold attendance: an issue each (the marks would be lost)."""
+    refused = set()
+    for position, reason in unreadable.items():
+        header = sheet.table.headers[position]
+        cells = [v for v in (r.get(position) for r in sheet.rows) if not is_blank(v)]
+        if not cells:
+            continue
+        dated = any(ch.isdigit() for ch in header)
+        if not dated and not all(PRESENCE.lookup.get(header_key(str(v))) for v in cells):
+            continue  # e.g. a Telefon or Kommentar column: only a warning that it is not used
+        refused.add(position)
+        count = f"{len(cells)} celle{'r' if len(cells) != 1 else ''}"
+        sheet.plan.issues.append(Issue(1, header, (
+            f"{reason}, så fremmødet i kolonnen ({count}) ville gå tabt; skriv holdgangens "
+            "dato som overskrift (dd-mm-åååå)") if dated else (
+            f"kolonnen er hverken en kendt kolonne eller en dato, men har fremmøde i {count}, "
+            "som ville gå tabt; skriv holdgangens dato som overskrift (dd-mm-åååå)")))
+    return refused
 
 
 def _existing_groups(session: Session) -> dict[str, TherapyGroup]:
@@ -128,7 +162,7 @@ class _Planner:
         self.today = today
         self.catalogue = Catalogue(session)
         self.directory = StaffDirectory(session)
-        self.dates, self.date_positions = _date_columns(sheet)
+        self.dates, self.unreadable = _date_columns(sheet)
 
     def groups(self) -> dict[str, _Group]:
         """Group the rows by Hold, checking the intervention and the therapists."""
@@ -268,7 +302,8 @@ def _events(session: Session, patient_ids: list[int]) -> dict[tuple[int, int], l
 def plan(session: Session, table: Table, result: Plan, today: dt.date) -> None:
     sheet = Sheet(table, COLUMNS, result)
     planner = _Planner(session, sheet, result, today)
-    sheet.warn_unused(skip=planner.date_positions)
+    refused = _unreadable_columns(sheet, planner.unreadable)
+    sheet.warn_unused(skip=set(planner.dates) | refused)
     if result.issues:
         return
     infos = {row.number: sheet.cpr(row, today=today) for row in sheet.rows}
@@ -292,6 +327,11 @@ def plan(session: Session, table: Table, result: Plan, today: dt.date) -> None:
                                           f"række {seen[patient.id]} (dublet)")
                 patient = None
             status = sheet.choice(row, "status", ENROLMENT, "status")
+            last = max(group.sessions, default=None)
+            if status == EnrolmentStatus.COMPLETED and last is not None and last > today:
+                sheet.problem(row, "status", f"»{ENROLMENT_STATUS[status]}«, men holdets sidste "
+                                             f"holdgang ({date_numeric(last)}) ligger efter "
+                                             f"dags dato ({date_numeric(today)})")
             marks = {}
             for position, day in planner.dates.items():
                 raw = row.get(position)
@@ -302,6 +342,15 @@ def plan(session: Session, table: Table, result: Plan, today: dt.date) -> None:
                     result.issues.append(Issue(
                         row.number, sheet.table.headers[position],
                         f"ukendt fremmøde »{raw}« (brug M = mødt, A = afbud, U = udeblevet)"))
+                    continue
+                problem = date_problem(
+                    day, today=today, future=mark == AttendanceStatus.CANCELLED,
+                    birth=patient.birth_date if patient is not None else None,
+                    what=f"fremmøde »{raw}« på holdgangen",
+                    future_hint="kun afbud kan registreres på forhånd")
+                if problem:
+                    result.issues.append(Issue(row.number, sheet.table.headers[position],
+                                               problem))
                 elif day in group.sessions:
                     marks[day] = mark
             if patient is None:

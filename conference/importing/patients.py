@@ -12,7 +12,8 @@ number. Only when the importer explicitly chooses to update that patient (``upda
 True for every such row, or the CPR numbers chosen) does the row update the name and birth date,
 with before and after in the preview and the audit trail. A birth date that gives an age over
 110 years at the referral date or today, or that lies after a stored referral date, is a
-warning on the row; a referral date in the row before the birth date is refused.
+warning on the row; a referral date in the row before the birth date is refused. A birth date
+(from the CPR number) or a referral date after the import's date or before 1900 is refused.
 """
 
 from __future__ import annotations
@@ -238,7 +239,7 @@ def plan(
     if result.issues:
         return
 
-    infos = {row.number: sheet.cpr(row, today=today) for row in sheet.rows}
+    infos = {row.number: sheet.cpr(row, today=today, born=True) for row in sheet.rows}
     existing = patients_by_cpr(session, [i.cpr for i in infos.values() if i])
     directory = StaffDirectory(session)
     teams = _Teams(session, result, directory)
@@ -256,6 +257,9 @@ def plan(
             seen[info.cpr] = row.number
         first, last = _names(sheet, row)
         referral = sheet.date(row, "referral_date")
+        if not sheet.plausible(row, "referral_date", referral, today=today,
+                               what="henvisningsdatoen"):
+            referral = None
         team_text = sheet.text(row, "microteam", 80)
         pal = _staff(sheet, directory, row, "pal", Profession.LAEGE)
         nurse = _staff(sheet, directory, row, "nurse", Profession.SYGEPLEJERSKE)

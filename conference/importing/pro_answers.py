@@ -5,7 +5,8 @@ column mapping (conference/importing/mapping.py). Item answers are scored with t
 rules (conference.pro.score: ranges, whole numbers, prorating); a scale score given directly is
 checked against the scale's range. A row without any answers is skipped (missing follow-ups are
 normal). A stored answer for the same patient and time point is updated where it differs;
-instruments not in the file are left as they are.
+instruments not in the file are left as they are. The answer date lies between 1900 and the
+import's date, and not before the patient's birth.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from conference.cpr import CprInfo, format_cpr
 from conference.formatting import date_numeric
 from conference.importing.lookups import chunks, patients_by_cpr
 from conference.importing.mapping import ANSWERED_ON, CPR, TIMEPOINT, Mapping
+from conference.importing.plausible import date_problem
 from conference.importing.reading import Row, Table
 from conference.importing.report import CREATE, UPDATE, Change, Issue, Plan
 from conference.importing.sheet import read_cpr
@@ -282,6 +284,10 @@ def plan(session: Session, table: Table, result: Plan, today: dt.date, mapping: 
                                           "ikke (importér patienterne først)")
         timepoint = reader.timepoint(row)
         answered = reader.answered_on(row)
+        problem = date_problem(answered, today=today, what="besvarelsesdatoen",
+                               birth=patient.birth_date if patient is not None else None)
+        if problem:
+            reader.problem(row, cols.answered_on, problem)
         found = reader.scores(row, timepoint)
         if patient is None or timepoint is None:
             continue

@@ -8,12 +8,14 @@ from typing import Any
 
 from conference.cpr import CprError, CprInfo, parse_cpr
 from conference.importing.columns import Column, locate
+from conference.importing.plausible import date_problem
 from conference.importing.reading import Row, Table
 from conference.importing.report import Issue, Plan
 from conference.importing.values import (
     ValueProblem,
     cell_text,
     header_key,
+    is_blank,
     parse_date,
     parse_decimal,
 )
@@ -80,6 +82,16 @@ class Sheet:
             self.problem(row, key, str(problem))
             return None
 
+    def plausible(self, row: Row, key: str, day: dt.date | None, *, today: dt.date,
+                  birth: dt.date | None = None, future: bool = False, what: str = "datoen",
+                  future_hint: str = "") -> bool:
+        """Whether ``day`` can be right (conference/importing/plausible.py); else a problem."""
+        problem = date_problem(day, today=today, birth=birth, future=future, what=what,
+                               future_hint=future_hint)
+        if problem:
+            self.problem(row, key, problem)
+        return problem is None
+
     def number(self, row: Row, key: str) -> float | None:
         try:
             return parse_decimal(self.raw(row, key))
@@ -87,11 +99,22 @@ class Sheet:
             self.problem(row, key, str(problem))
             return None
 
-    def cpr(self, row: Row, key: str = "cpr", today: dt.date | None = None) -> CprInfo | None:
+    def cpr(
+        self, row: Row, key: str = "cpr", today: dt.date | None = None, *, born: bool = False
+    ) -> CprInfo | None:
+        """The row's CPR number. ``born``: the birth date it gives must be plausible (not after
+        ``today``, not before 1900), else the row is refused (for new and updated patients)."""
         info, problem = read_cpr(self.raw(row, key), today)
         if problem:
             self.problem(row, key, problem)
-        for warning in info.warnings if info else ():
+            return None
+        if born and today is not None:
+            problem = date_problem(info.birth_date, today=today, what="fødselsdatoen")
+            if problem:
+                self.problem(row, key, f"{info.formatted}: {problem}. Kontrollér CPR-nummeret "
+                                       "(7. ciffer afgør århundredet).")
+                return None
+        for warning in info.warnings:
             self.warn(row, key, f"{info.formatted}: {warning}")
         return info
 
@@ -107,10 +130,24 @@ class Sheet:
 
 
 def read_cpr(value: Any, today: dt.date | None = None) -> tuple[CprInfo | None, str | None]:
-    """A CPR cell: (info, None) or (None, Danish problem). Modulus 11 is only a warning."""
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        # Excel dropped the leading zero of a CPR number stored as a number: restore it.
-        value = f"{int(value):010d}"
+    """A CPR cell: (info, None) or (None, Danish problem). Modulus 11 is only a warning.
+
+    From Excel a CPR number is text, or a whole number of 9 or 10 digits (Excel drops the
+    leading zero of a number: it is put back). A fraction or another length is refused.
+    """
+    if isinstance(value, float) and not is_blank(value):
+        if not value.is_integer():
+            shown_value = str(value).replace(".", ",")
+            return None, (f"CPR-nummeret er gemt som et tal med decimaler ({shown_value}) i Excel, "
+                          "så cifrene kan være ændret. Formatér kolonnen som tekst, og skriv "
+                          "CPR-numrene igen (DDMMÅÅ-SSSS)")
+        value = int(value)
+    if isinstance(value, int) and not isinstance(value, bool):
+        if not 100_000_000 <= value <= 9_999_999_999:
+            return None, (f"CPR-nummeret er gemt som tallet {value} i Excel; som tal skal det "
+                          "have 9 eller 10 cifre. Formatér kolonnen som tekst, og skriv "
+                          "CPR-nummeret som DDMMÅÅ-SSSS")
+        value = f"{value:010d}"
     text = cell_text(value)
     if text is None:
         return None, "CPR-nummeret mangler"

@@ -14,11 +14,12 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import Engine, insert, or_, select
+from sqlalchemy import Engine, or_, select
 from sqlalchemy.orm import Session
 
 from conference.permissions import Action, decide, denial_message
 from conference.services.errors import ServiceError
+from db import audit_chain
 from db.models import (
     AccessLog,
     Enrolment,
@@ -113,20 +114,18 @@ def authorize(
 def log_denial(engine: Engine, error: PermissionDenied) -> None:
     """Record a refused call, in its own transaction (the refused one was rolled back)."""
     with session_scope(engine) as session:
-        session.add(
-            SecurityEvent(
-                kind="denied",
-                staff_id=error.actor_id,
-                detail=f"{error.action.value} {error.detail}".strip()[:400],
-            )
-        )
+        log_security_event(session, "denied", staff_id=error.actor_id,
+                           detail=f"{error.action.value} {error.detail}".strip()[:400])
 
 
 def log_security_event(
     session: Session, kind: str, *, staff_id: int | None = None, username: str | None = None,
     detail: str | None = None,
 ) -> None:
-    session.add(SecurityEvent(kind=kind, staff_id=staff_id, username=username, detail=detail))
+    """Append a security event (chained, in the caller's transaction: db/audit_chain.py)."""
+    audit_chain.append(session, SecurityEvent.__table__, [
+        {"kind": kind, "staff_id": staff_id, "username": username, "detail": detail}
+    ])
 
 
 # --------------------------------------------------------------------------- the access log
@@ -140,10 +139,10 @@ def log_access(
     now = utcnow()
     ids = list(dict.fromkeys(patient_ids))
     rows = [{"patient_id": patient_id} for patient_id in ids] or [{"patient_count": count}]
-    # one bulk INSERT however many patients the view shows (no statement per patient)
-    session.execute(
-        insert(AccessLog).values(at=now, staff_id=actor.id, view=view), rows
-    )
+    # one bulk INSERT however many patients the view shows (no statement per patient), chained
+    audit_chain.append(session, AccessLog.__table__, [
+        {"at": now, "staff_id": actor.id, "view": view, **row} for row in rows
+    ])
 
 
 @dataclass(frozen=True)

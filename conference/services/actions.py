@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import func, select, true
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session, aliased
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -25,6 +26,7 @@ from conference.permissions import Action
 from conference.services import audit
 from conference.services.access import authorize, authorize_action_item, authorize_case
 from conference.services.errors import InvalidInput, NotFound, ServiceError
+from conference.services.locks import serialization_failure, write_lock
 from db.models import (
     ActionItem,
     ActionStatus,
@@ -70,15 +72,50 @@ def item_for_write(session: Session, item_id: int) -> tuple[AgendaItem, Conferen
 
 def draft_conclusion(session: Session, actor: Staff, item: AgendaItem) -> Conclusion:
     """The case's conclusion, created as an empty draft when the first step comes before it."""
-    conclusion = session.scalar(select(Conclusion).where(Conclusion.agenda_item_id == item.id))
-    if conclusion is not None:
-        return conclusion
-    conclusion = Conclusion(
-        agenda_item_id=item.id, decision="", recorded_by_id=actor.id, recorded_at=utcnow()
+    return conclusion_for(session, actor, item)[0]
+
+
+CREATE_ATTEMPTS = 3
+
+
+def conclusion_for(
+    session: Session, actor: Staff, item: AgendaItem, values: dict[str, Any] | None = None
+) -> tuple[Conclusion, bool]:
+    """The case's conclusion, and whether this call created it (with `values`, or as an empty
+    draft). Get-or-create that two people survive at the same moment, on both databases: the
+    insert and its audit row run in a savepoint; when the unique key on the case says someone
+    has just created it (PostgreSQL makes the insert wait for their commit), the savepoint is
+    rolled back and their row read and returned. A serialization failure is retried the same
+    way. SQLite: the write lock is taken before the read (`write_lock`), so the second reads
+    the first one's row."""
+    stored = select(Conclusion).where(Conclusion.agenda_item_id == item.id)
+    write_lock(session)
+    for _attempt in range(CREATE_ATTEMPTS):
+        conclusion = session.scalar(stored)
+        if conclusion is not None:
+            return conclusion, False
+        conclusion = Conclusion(
+            agenda_item_id=item.id, decision="", recorded_by_id=actor.id, recorded_at=utcnow()
+        )
+        for key, value in (values or {}).items():
+            setattr(conclusion, key, value)
+        try:
+            with session.begin_nested():
+                session.add(conclusion)
+                audit.record(session, actor, "create", conclusion, patient_id=item.patient_id)
+        except IntegrityError:
+            theirs = session.scalar(stored)
+            if theirs is None:
+                raise  # not the case's unique key: a real error
+            return theirs, False  # created by someone else a moment ago
+        except DBAPIError as error:
+            if not serialization_failure(error):
+                raise
+            continue
+        return conclusion, True
+    raise InvalidInput(
+        "Konklusionen bliver oprettet af flere på samme tid. Prøv igen om et øjeblik."
     )
-    session.add(conclusion)
-    audit.record(session, actor, "create", conclusion, patient_id=item.patient_id)
-    return conclusion
 
 
 class Conflict(ServiceError):
@@ -321,6 +358,44 @@ def _flush_action(session: Session, action: ActionItem, mine: dict[str, Any]) ->
         ) from error
 
 
+REASON_MIN_WORDS = 2
+REASON_MIN_CHARS = 10
+
+
+def check_amendment_reason(reason: str | None, what: str = "rettelsen") -> str:
+    """A real reason for changing signed minutes: at least a few words (REASON_MIN_WORDS words
+    with letters, REASON_MIN_CHARS characters); ".", "x" or whitespace is refused in Danish."""
+    text_ = clean(reason, "Begrundelsen", REASON_MAX) or ""
+    words = [w for w in text_.split() if any(c.isalpha() for c in w)]
+    if len(words) < REASON_MIN_WORDS or len(text_) < REASON_MIN_CHARS:
+        raise InvalidInput(
+            f"Skriv, hvorfor {what} er nødvendig: en begrundelse på mindst {REASON_MIN_WORDS} "
+            f"ord og {REASON_MIN_CHARS} tegn (fx »Fristen blev noteret forkert på mødet«). "
+            "Referatet er underskrevet, så begrundelsen gemmes sammen med det oprindelige."
+        )
+    return text_
+
+
+def _step_line(
+    session: Session, patient_id: int, description: str, owner_id: int | None,
+    owner_role: str | None, due: dt.date | None,
+) -> str:
+    """A step as the minutes' plan says it: 'Book CFT. Ansvarlig: PAL-læge Lise Hansen. Frist:
+    09.12.2026.' (its status is follow-up, not part of what was decided)."""
+    owner = session.get(Staff, owner_id) if owner_id is not None else None
+    patient = session.get(Patient, patient_id)
+    pal = session.get(Staff, patient.pal_laege_id) if patient and patient.pal_laege_id else None
+    nurse = (
+        session.get(Staff, patient.kontaktsygeplejerske_id)
+        if patient and patient.kontaktsygeplejerske_id else None
+    )
+    who = owner_display(
+        owner.name if owner else None, owner.profession if owner else None, owner_role,
+        pal.name if pal else None, nurse.name if nurse else None,
+    )
+    return text.plan_line_text(text.PlanLine(description, who, due))
+
+
 def edit_action(
     session: Session,
     actor: Staff,
@@ -331,13 +406,22 @@ def edit_action(
     owner_id: int | None = None,
     owner_role: str | None = None,
     due_date: dt.date | None = None,
+    amendment_reason: str | None = None,
 ) -> ActionItem:
-    """Change what, who or by when (also after sign-off: the follow-through re-plans)."""
+    """Change what, who or by when.
+
+    Before sign-off a plain edit. After sign-off the step is part of signed minutes: a change is
+    an amendment (permission AMEND_CONCLUSION) with a real reason (`amendment_reason`, see
+    `check_amendment_reason`), kept with the step as it was signed, who and when; the minutes show
+    both. (Its status is follow-up and moves without one: `set_action_status`.)"""
     authorize(session, actor, Action.RECORD_MINUTES)
     action = _action(session, action_id, version)
     conclusion = session.get(Conclusion, action.conclusion_id) if action.conclusion_id else None
     item = session.get(AgendaItem, conclusion.agenda_item_id) if conclusion else None
     conference = session.get(Conference, item.conference_id) if item else None
+    signed = conference is not None and conference.signed_off_at is not None
+    if signed:
+        authorize(session, actor, Action.AMEND_CONCLUSION, patient_id=action.patient_id)
     text_ = clean(description, "Beskrivelsen", SHORT_MAX) or action.description
     owner = (
         _owner(session, owner_id, owner_role)
@@ -346,12 +430,32 @@ def edit_action(
     due = due_date or action.due_date
     if conference is not None and due_date is not None:
         _check_due(due_date, conference)
+    if (text_, *owner, due) == (action.description, action.owner_id, action.owner_role,
+                                action.due_date):
+        raise InvalidInput("Ændringen ændrer ikke noget ved opgaven.")
+    reason, was, now_ = None, "", ""
+    if signed:
+        reason = check_amendment_reason(amendment_reason, "ændringen")
+        was = _step_line(session, action.patient_id, action.description, action.owner_id,
+                         action.owner_role, action.due_date)
+        now_ = _step_line(session, action.patient_id, text_, owner[0], owner[1], due)
     before = audit.snapshot(action)
     action.description = text_
     action.owner_id, action.owner_role = owner
     action.due_date = due
     _flush_action(session, action, {"description": text_, "due_date": due})
     audit.record(session, actor, "update", action, before=before)
+    if signed and conclusion is not None and item is not None:
+        amendment = ConclusionAmendment(
+            conclusion_id=conclusion.id,
+            before={"step": was, "action_item_id": action.id},
+            after={"step": now_, "action_item_id": action.id},
+            reason=reason,
+            amended_by_id=actor.id,
+            amended_at=utcnow(),
+        )
+        session.add(amendment)
+        audit.record(session, actor, "create", amendment, patient_id=item.patient_id)
     return action
 
 
@@ -392,6 +496,10 @@ def set_action_status(
     booked_date: dt.date | None = None,
 ) -> StatusChange:
     """One click: åben, booket, udført or annulleret.
+
+    Also after sign-off, without an amendment: the status is the follow-through of the plan, not
+    part of what the conference decided (the minutes show it as Opfølgning); what, who and by
+    when change only through `edit_action`'s amendment.
 
     Booking (or doing) a step that is an intervention updates the patient's course: a
     conversation becomes a planned course event; a group enrols the patient on the next group

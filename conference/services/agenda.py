@@ -7,9 +7,11 @@ Writes take the acting staff member and leave an audit row in the same transacti
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from sqlalchemy import and_, delete, func, or_, select
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, aliased
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -19,6 +21,7 @@ from conference.services import audit
 from conference.services.access import authorize
 from conference.services.actions import OpenAction, open_actions_for_patients
 from conference.services.errors import InvalidInput, NotFound
+from conference.services.locks import lock_conference, serialization_failure, write_lock
 from conference.services.patients import due_courses
 from conference.services.settings import conference_weekday, get_setting
 from db.models import (
@@ -495,26 +498,106 @@ def restore(session: Session, actor: Staff, item_id: int) -> AgendaItem:
     )
 
 
-def reorder(session: Session, actor: Staff, item_id: int, steps: int) -> None:
-    """Move a case in the speaking order of its list."""
+ATTEMPTS = 3  # a write PostgreSQL gave up for a concurrent one, tried again
+MOVE_REFUSED = (
+    "Talerækken er netop ændret af en anden, så sagen er ikke flyttet. Tavlen viser nu "
+    "rækkefølgen, som den er; flyt sagen igen, hvis den stadig skal flyttes."
+)
+
+
+def _passed(order: Sequence[int], item_id: int, steps: int) -> tuple[int, ...]:
+    """The cases `item_id` passes when it moves `steps` places in `order` (nearest first)."""
+    index = list(order).index(item_id)
+    target = min(max(index + steps, 0), len(order) - 1)
+    if target < index:
+        return tuple(reversed(order[target:index]))
+    return tuple(order[index + 1:target + 1])
+
+
+def reorder(
+    session: Session, actor: Staff, item_id: int, steps: int, seen: Sequence[int] | None = None
+) -> bool:
+    """Move a case `steps` places in the speaking order of its list, as the order is stored now;
+    returns whether the order changed.
+
+    `seen` is the order on the screen the click came from (the list's case ids): the move is
+    the one shown there, the case passing the same neighbours. Others' moves elsewhere in the
+    list do not matter. When the case has passed them already (the same click delivered twice,
+    or someone made the same move a moment before) nothing more is moved; when its neighbours
+    are others now, the move is refused with a message and nothing is moved. The order is read
+    inside the transaction (on SQLite under the write lock); on PostgreSQL a case changed by
+    someone between that read and the write fails the version check, and the move is computed
+    again (no lock on the conference: a step to the next case, which changes two cases and then
+    the conference, would meet it the other way round)."""
     authorize(session, actor, Action.MANAGE_AGENDA)
+    write_lock(session)
+    for _attempt in range(ATTEMPTS):
+        try:
+            with session.begin_nested():
+                return _move(session, actor, item_id, steps, seen)
+        except StaleDataError:
+            continue  # a case of the list changed since it was read: read the order again
+        except DBAPIError as error:
+            if not serialization_failure(error):
+                raise
+    raise InvalidInput("Talerækken bliver ændret af flere på samme tid. Prøv igen om et øjeblik.")
+
+
+def _move(
+    session: Session, actor: Staff, item_id: int, steps: int, seen: Sequence[int] | None
+) -> bool:
     item = _item(session, item_id)
+    session.refresh(item)  # its list as stored now
     siblings = list(
         session.scalars(
             select(AgendaItem)
             .where(AgendaItem.conference_id == item.conference_id, AgendaItem.list == item.list)
             .order_by(AgendaItem.position, AgendaItem.id)
+            .execution_options(populate_existing=True)
         )
     )
-    order = rules.move([s.id for s in siblings], item_id, steps)
+    shown = [s.id for s in siblings if s.status not in (AgendaStatus.POSTPONED,
+                                                       AgendaStatus.REMOVED)]
+    if item_id not in shown:
+        raise InvalidInput(
+            "Sagen er ikke længere i talerækken (en anden har flyttet den eller sat den af "
+            "dagsordenen). Tavlen er opdateret."
+        )
+    if seen is not None:
+        wanted = _passed(seen, item_id, steps) if item_id in seen else None
+        if wanted is None:
+            raise InvalidInput(MOVE_REFUSED)
+        if _passed(shown, item_id, steps) != wanted:
+            after = {sid: i for i, sid in enumerate(shown)}
+            here = after[item_id]
+            done = all(
+                sid in after and (after[sid] > here if steps < 0 else after[sid] < here)
+                for sid in wanted
+            )
+            if done:
+                return False  # moved already: one click is one move
+            raise InvalidInput(MOVE_REFUSED)
+    moved = rules.move(shown, item_id, steps)
+    if moved == shown:
+        return False
     by_id = {s.id: s for s in siblings}
-    for position, sid in enumerate(order, start=1):
+    slots = [by_id[sid].position for sid in shown]
+    if len(set(slots)) == len(slots):  # the case and those it passes swap places, no one else
+        wanted = dict(zip(moved, slots, strict=True))
+    else:  # places shared: the list numbered anew (the cases set aside keep their places)
+        listed, placed = set(shown), iter(moved)
+        order = [next(placed) if s.id in listed else s.id for s in siblings]
+        wanted = {sid: position for position, sid in enumerate(order, start=1)}
+    before = {}
+    for sid, position in wanted.items():
         row = by_id[sid]
         if row.position != position:
-            before = audit.snapshot(row)
+            before[sid] = audit.snapshot(row)
             row.position = position
-            _flush(session)
-            audit.record(session, actor, "update", row, before=before)
+    session.flush()  # one UPDATE per row, in key order; a row changed meanwhile: StaleDataError
+    for sid, snapshot in before.items():
+        audit.record(session, actor, "update", by_id[sid], before=snapshot)
+    return True
 
 
 def set_budget(session: Session, actor: Staff, item_id: int, minutes: int | None) -> AgendaItem:
@@ -679,6 +762,9 @@ def set_attendance(
     `since` is the list the person started from (what their screen showed). Then only their
     own changes (who they ticked or unticked since) are applied to the list as it is now, so two
     people recording attendance at once both keep their changes. Without it the list is replaced.
+    The list is read under the conference's lock (`lock_conference`): two saves at the same
+    moment apply one after the other, each audit row naming the list it changed. A save that
+    PostgreSQL gives up for a concurrent one (a deadlock) is applied again.
     """
     authorize(session, actor, Action.RECORD_ATTENDANCE)
     conference = _open_conference(session, conference_id)
@@ -686,13 +772,35 @@ def set_attendance(
     known = set(session.scalars(select(Staff.id).where(Staff.id.in_(mentioned))))
     if known != mentioned:
         raise InvalidInput("Ukendt medarbejder i fremmødelisten.")
-    current = set(
+    write_lock(session)  # SQLite: before the savepoint, so that it is an inner one
+    for _attempt in range(ATTEMPTS):
+        try:
+            with session.begin_nested():
+                return _attendance(session, actor, conference, staff_ids, since)
+        except DBAPIError as error:
+            if not serialization_failure(error):
+                raise
+    raise InvalidInput(
+        "Fremmødelisten bliver ændret af flere på samme tid. Prøv igen om et øjeblik."
+    )
+
+
+def _present(session: Session, conference_id: int) -> set[int]:
+    return set(
         session.scalars(
             select(ConferenceAttendance.staff_id).where(
                 ConferenceAttendance.conference_id == conference_id
             )
         )
     )
+
+
+def _attendance(
+    session: Session, actor: Staff, conference: Conference, staff_ids: set[int],
+    since: set[int] | None,
+) -> set[int]:
+    lock_conference(session, conference.id)
+    current = _present(session, conference.id)
     wanted = set(staff_ids)
     if since is not None:
         wanted = (current - (since - wanted)) | (wanted - since)
@@ -700,12 +808,12 @@ def set_attendance(
         return wanted
     session.execute(
         delete(ConferenceAttendance).where(
-            ConferenceAttendance.conference_id == conference_id,
+            ConferenceAttendance.conference_id == conference.id,
             ConferenceAttendance.staff_id.in_(current - wanted),
         )
     )
     for staff_id in sorted(wanted - current):
-        session.add(ConferenceAttendance(conference_id=conference_id, staff_id=staff_id))
+        session.add(ConferenceAttendance(conference_id=conference.id, staff_id=staff_id))
     session.flush()
     audit.record_values(
         session, actor, "update", "conference_attendance", conference.id,

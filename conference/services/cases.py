@@ -665,6 +665,18 @@ def _conflicts(
     return tuple(result)
 
 
+def check_typed_for(form_item_id: int, typed_for: object) -> None:
+    """Refuse text typed for another case than the form's (`typed_for` None: not known)."""
+    if typed_for is None:
+        return
+    if isinstance(typed_for, bool) or not isinstance(typed_for, int | str) \
+            or str(typed_for) != str(form_item_id):
+        raise InvalidInput(
+            "Teksten blev skrevet til en anden sag end den, der er åben, og er ikke gemt her. "
+            "Genindlæs siden, og se efter, at teksten står hos den rigtige patient."
+        )
+
+
 def save_draft(
     session: Session,
     actor: Staff,
@@ -672,15 +684,22 @@ def save_draft(
     changes: Mapping[str, str],
     base: Mapping[str, str],
     version: int | None,
+    *,
+    typed_for: int | None = None,
 ) -> Saved | Conflict:
     """Save changed texts of a case (autosave).
 
     `changes` holds the fields this person changed, `base` the stored texts those edits
     started from, `version` the case version they were loaded with (None: nothing stored).
-    When the case changed since, fields nobody else touched are still saved (merged); a field
-    someone else saved differently is not: the result is a :class:`Conflict` with both texts
-    and nothing is written. Two concurrent saves cannot both win (version column).
+    `typed_for` is the case the browser's box says the text was typed for: another than
+    `agenda_item_id` is refused (InvalidInput), nothing written.
+    When the case changed since, fields nobody else touched are still saved (merged, with an
+    audit row "merge" naming the version merged with); a field someone else saved differently
+    is not: the result is a :class:`Conflict` with both texts, nothing of it is written but its
+    audit row "conflict" (mine, theirs, who). Two concurrent saves cannot both win (version
+    column).
     """
+    check_typed_for(agenda_item_id, typed_for)
     authorize_case(session, actor, Action.PREPARE_CASE, agenda_item_id)
     item, _conference = _open_item(session, agenda_item_id)
     # Every read comes before the first write of the savepoint: on SQLite a transaction that
@@ -689,6 +708,7 @@ def save_draft(
         row = _case_row(session, agenda_item_id)
         template = _template_of(session, row)
         clean = _check_changes(template, changes)
+        merged = False
         if row is None:
             stored_template = _newest_template_row(session)
         else:
@@ -700,6 +720,13 @@ def save_draft(
                 conflicts = _conflicts(template, stored, clean, base)
                 if conflicts:
                     names = _names(session, {row.updated_by_id})
+                    audit.record_conflict(
+                        session, actor, "conflict", CasePresentation.__tablename__, row.id,
+                        mine={"fields": {c.key: c.mine for c in conflicts},
+                              "version": version},
+                        theirs=_other_version(row, {c.key: c.theirs for c in conflicts}),
+                        patient_id=item.patient_id,
+                    )
                     return Conflict(
                         version=row.version,
                         values=stored,
@@ -707,16 +734,31 @@ def save_draft(
                         saved_by=names.get(row.updated_by_id, "en anden"),
                         saved_at=row.updated_at,
                     )
+                merged = {**stored, **clean} != stored
         try:
             with session.begin_nested():
                 if row is None:
                     return _create(session, actor, item, clean, stored_template)
-                return _update(session, actor, row, item.patient_id, template, stored, clean)
+                other = _other_version(row, {}) if merged else None
+                saved = _update(session, actor, row, item.patient_id, template, stored, clean)
+                if other is not None:
+                    audit.record_conflict(
+                        session, actor, "merge", CasePresentation.__tablename__, row.id,
+                        mine={"fields": clean, "version": version}, theirs=other,
+                        patient_id=item.patient_id,
+                    )
+                return saved
         except StaleDataError:
             continue  # someone saved between our read and our write: read again
         except IntegrityError:
             continue  # someone created the case (or version 1) at the same moment: read again
     raise InvalidInput("Sagen bliver ændret af flere på samme tid. Prøv igen om et øjeblik.")
+
+
+def _other_version(row: CasePresentation, fields: dict[str, str]) -> dict:
+    """The stored version another save met (for its audit row): texts, version, who, when."""
+    return {"fields": fields, "version": row.version, "updated_by_id": row.updated_by_id,
+            "updated_at": row.updated_at}
 
 
 def _create(

@@ -11,18 +11,31 @@ A patient row whose CPR number is stored with another name or birth date refuses
 unless the caller passes ``update_existing`` (True, or the chosen CPR numbers): the importer's
 explicit choice to update that patient. The update is then written like any other, with its
 audit row (before and after, the acting user) in the same transaction.
+
+A database error while previewing or writing is reported as a Danish :class:`InvalidInput`
+without the row content, and logged with its kind and SQLSTATE only: the statement's parameters
+and the database's message (PostgreSQL's DETAIL names key values) hold CPR numbers and names.
+An unreachable database passes through for the page's guard (conference/ui/db_guard.py).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections import defaultdict
 from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import insert, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import (
+    DBAPIError,
+    IntegrityError,
+    InterfaceError,
+    OperationalError,
+    SQLAlchemyError,
+)
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -73,6 +86,33 @@ __all__ = [
 ]
 
 SOURCE_MAX_LENGTH = 40
+_log = logging.getLogger(__name__)
+
+
+def _unreachable(error: SQLAlchemyError) -> bool:
+    """The database could not be reached (the guard's and the command line's case)."""
+    if isinstance(error, OperationalError | InterfaceError | PoolTimeout):
+        return True
+    return isinstance(error, DBAPIError) and bool(error.connection_invalidated)
+
+
+def _database_refused(step: str, kind: str, error: SQLAlchemyError) -> InvalidInput:
+    """Log a database error without its statement, parameters or message; the Danish error."""
+    original = getattr(error, "orig", None)
+    code = (getattr(original, "sqlstate", None) or getattr(original, "sqlite_errorname", None)
+            or type(original or error).__name__)
+    _log.error("Import (%s, %s) failed in the database: %s, %s", kind, step,
+               type(error).__name__, code)
+    if step == "preview":
+        return InvalidInput(
+            "Filen kunne ikke kontrolleres, fordi databasen gav en fejl. Intet er gemt; prøv "
+            f"igen, og kontakt den systemansvarlige, hvis det sker igen (fejlkode {code})."
+        )
+    return InvalidInput(
+        "Databasen afviste importen, så intet er gemt. Filen blev godkendt ved kontrollen, "
+        "men noget i den kunne ikke gemmes; kontakt den systemansvarlige (fejlkode "
+        f"{code})."
+    )
 
 
 class ImportRejected(InvalidInput):
@@ -199,15 +239,20 @@ def preview_import(
     if not isinstance(update_existing, bool):  # CPR numbers in any spelling: their digits
         update_existing = frozenset("".join(ch for ch in c if ch.isdigit())
                                     for c in update_existing)
-    plan = build_plan(session, kind, data, file_name, today=today, source=source,
-                      mapping=mapping, update_existing=update_existing)
-    last = session.execute(
-        select(ImportRun.at, Staff.initials)
-        .join(Staff, Staff.id == ImportRun.actor_id)
-        .where(ImportRun.file_sha256 == plan.sha256, ImportRun.kind == kind)
-        .order_by(ImportRun.at.desc())
-        .limit(1)
-    ).first()
+    try:
+        plan = build_plan(session, kind, data, file_name, today=today, source=source,
+                          mapping=mapping, update_existing=update_existing)
+        last = session.execute(
+            select(ImportRun.at, Staff.initials)
+            .join(Staff, Staff.id == ImportRun.actor_id)
+            .where(ImportRun.file_sha256 == plan.sha256, ImportRun.kind == kind)
+            .order_by(ImportRun.at.desc())
+            .limit(1)
+        ).first()
+    except SQLAlchemyError as error:
+        if _unreachable(error):
+            raise
+        raise _database_refused("preview", kind, error) from None
     if last is not None:
         plan.previous_import = f"{date_short(last.at)} af {last.initials}"
     return plan
@@ -265,19 +310,24 @@ def apply_plan(session: Session, actor: Staff, plan: Plan) -> ImportResult:
     try:
         _APPLY[plan.kind](session, actor, plan, trail)
         trail.write()
+        run = ImportRun(
+            kind=plan.kind, source=plan.source, file_name=plan.file_name[:255],
+            file_sha256=plan.sha256, rows=plan.rows, created=plan.created,
+            updated=plan.updated, unchanged=plan.unchanged, actor_id=actor.id,
+        )
+        session.add(run)
+        audit.record(session, actor, "create", run)
+        session.flush()  # any refusal by the database happens here, not at the caller's commit
     except (IntegrityError, StaleDataError):
         # someone else wrote the same rows between the preview and now: the caller rolls back
         raise InvalidInput(
             "Andre har ændret de samme data under importen, så intet er gemt. Se den nye "
             "forhåndsvisning og bekræft igen."
         ) from None
-    run = ImportRun(
-        kind=plan.kind, source=plan.source, file_name=plan.file_name[:255],
-        file_sha256=plan.sha256, rows=plan.rows, created=plan.created, updated=plan.updated,
-        unchanged=plan.unchanged, actor_id=actor.id,
-    )
-    session.add(run)
-    audit.record(session, actor, "create", run)
+    except SQLAlchemyError as error:  # the caller rolls back
+        if _unreachable(error):
+            raise
+        raise _database_refused("apply", plan.kind, error) from None
     return ImportResult(plan, run.id)
 
 

@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -31,13 +30,15 @@ from conference.services import audit
 from conference.services.access import authorize, authorize_case
 from conference.services.actions import (
     OPEN_STATUSES,
-    REASON_MAX,
     ActionView,
     Conflict,
     actions_for_conclusions,
+    check_amendment_reason,
     clean,
+    conclusion_for,
     item_for_write,
 )
+from conference.services.cases import check_typed_for
 from conference.services.errors import InvalidInput, NotFound
 from db.models import (
     ActionItem,
@@ -685,9 +686,14 @@ def save_conclusion(
     decision: str | None,
     decision_text: str | None,
     version: int | None,
+    typed_for: int | None = None,
 ) -> Conclusion:
     """Save the referent's draft (as typed). `version` is the one the user started from (None:
-    there was no conclusion yet). Refused after sign-off: then only an amendment can change it."""
+    there was no conclusion yet). Refused after sign-off: then only an amendment can change it.
+    `typed_for` is the case the browser's text box says the text was typed for: another than
+    `item_id` is refused, nothing written. A save over someone else's newer version raises
+    Conflict (rolled back); its audit row is written by record_conclusion_conflict."""
+    check_typed_for(item_id, typed_for)
     authorize_case(session, actor, Action.RECORD_MINUTES, item_id)
     item, conference = item_for_write(session, item_id)
     if conference.signed_off_at is not None:
@@ -704,22 +710,9 @@ def save_conclusion(
         "decision_text": clean(decision_text, "Uddybningen"),
     }
     mine = {k: v or "" for k, v in values.items()}
-    conclusion = session.scalar(select(Conclusion).where(Conclusion.agenda_item_id == item_id))
-    if conclusion is None:
-        conclusion = Conclusion(
-            agenda_item_id=item.id, recorded_by_id=actor.id, recorded_at=utcnow(), **values
-        )
-        session.add(conclusion)
-        try:
-            session.flush()
-        except IntegrityError as error:  # a concurrent first save: the unique key says so
-            raise Conflict(
-                "En anden har netop oprettet konklusionen. Din tekst er ikke gemt; "
-                "siden viser nu den gemte udgave.",
-                {},
-                mine,
-            ) from error
-        audit.record(session, actor, "create", conclusion, patient_id=item.patient_id)
+    # created here, or the one someone created a moment ago (a first step, or their first save)
+    conclusion, created = conclusion_for(session, actor, item, values)
+    if created:
         return conclusion
     empty_draft = not (
         conclusion.history_sketch or conclusion.decision or conclusion.decision_text
@@ -736,6 +729,29 @@ def save_conclusion(
     _flush_conclusion(session, mine)
     audit.record(session, actor, "update", conclusion, before=before, patient_id=item.patient_id)
     return conclusion
+
+
+def record_conclusion_conflict(
+    session: Session, actor: Staff, item_id: int, conflict: Conflict
+) -> None:
+    """The audit row of a conclusion save refused with `conflict`: who, what they tried, and
+    the other version. Called after the refused save rolled back, in a short transaction of its
+    own (the refusal's transaction cannot keep it; see audit.record_conflict)."""
+    authorize_case(session, actor, Action.RECORD_MINUTES, item_id)
+    item = session.get(AgendaItem, item_id)
+    if item is None:
+        raise NotFound("Sagen findes ikke.")
+    stored = session.scalar(select(Conclusion).where(Conclusion.agenda_item_id == item_id))
+    theirs = dict(conflict.theirs)
+    if not theirs and stored is not None:  # lost a race: the other version is what is stored
+        theirs = {k: v for k, v in audit.snapshot(stored).items()
+                  if k in ("history_sketch", "decision", "decision_text", "version",
+                           "recorded_by_id", "recorded_at")}
+    audit.record_conflict(
+        session, actor, "conflict", Conclusion.__tablename__,
+        stored.id if stored is not None else None,
+        mine=dict(conflict.mine), theirs=theirs, patient_id=item.patient_id,
+    )
 
 
 def _flush_conclusion(session: Session, mine: dict[str, Any]) -> None:
@@ -820,7 +836,8 @@ def amend_conclusion(
     reason: str,
     version: int,
 ) -> ConclusionAmendment:
-    """After sign-off: change a conclusion and keep the original with who, when and why."""
+    """After sign-off: change a conclusion and keep the original with who, when and why (a
+    real reason: at least a few words, `check_amendment_reason`)."""
     authorize(session, actor, Action.AMEND_CONCLUSION)
     conclusion = session.get(Conclusion, conclusion_id)
     if conclusion is None:
@@ -828,9 +845,6 @@ def amend_conclusion(
     item, conference = item_for_write(session, conclusion.agenda_item_id)
     if conference.signed_off_at is None:
         raise InvalidInput("Konferencen er ikke underskrevet endnu: ret konklusionen direkte.")
-    reason = clean(reason, "Begrundelsen", REASON_MAX) or ""
-    if not reason:
-        raise InvalidInput("Skriv, hvorfor konklusionen rettes.")
     if decision not in DECISION:
         raise InvalidInput("Vælg en konklusion fra listen.")
     new = {
@@ -840,6 +854,7 @@ def amend_conclusion(
     }
     if version != conclusion.version:
         raise _conclusion_conflict(conclusion, {k: v or "" for k, v in new.items()}, session)
+    reason = check_amendment_reason(reason)
     changed = [k for k in AMENDABLE if getattr(conclusion, k) != new[k]]
     if not changed:
         raise InvalidInput("Rettelsen ændrer ikke noget.")

@@ -324,3 +324,132 @@ def save_conference_settings(
         after={key: after[key] for key in changed},
     )
     return wanted
+
+
+# --------------------------------------------------------------------------- login security
+
+LOGIN_FREE_KEY = "login_free_failures"
+LOGIN_LOCK_KEY = "login_lock_failures"
+LOGIN_LOCK_MINUTES_KEY = "login_lock_minutes"
+LOGIN_DELAY_KEY = "login_delay_seconds"
+IDLE_KEY = "idle_timeout_seconds"
+SECURITY_KEYS = (LOGIN_FREE_KEY, LOGIN_LOCK_KEY, LOGIN_LOCK_MINUTES_KEY, LOGIN_DELAY_KEY,
+                 IDLE_KEY)
+
+
+@dataclass(frozen=True)
+class SecuritySettings:
+    """How logins resist guessing, and when an idle session asks for the password again.
+
+    After `free_failures` failed logins in a row (per account and per client) each further
+    attempt waits: `delay_seconds`, doubled after every failure; at `lock_failures` the account
+    or client is locked for `lock_minutes` (an administrator can lift it). An idle session asks
+    for the password again after `idle_seconds`."""
+
+    free_failures: int = 5
+    lock_failures: int = 10
+    lock_minutes: int = 15
+    delay_seconds: int = 1
+    idle_seconds: int = 30 * 60
+
+    def stored(self) -> dict[str, str]:
+        return {
+            LOGIN_FREE_KEY: str(self.free_failures),
+            LOGIN_LOCK_KEY: str(self.lock_failures),
+            LOGIN_LOCK_MINUTES_KEY: str(self.lock_minutes),
+            LOGIN_DELAY_KEY: str(self.delay_seconds),
+            IDLE_KEY: str(self.idle_seconds),
+        }
+
+
+DEFAULT_SECURITY = SecuritySettings()
+#: The range an administrator may choose for each (checked when saved; a stored value outside
+#: it, or not a number, reads as the default).
+SECURITY_LIMITS = {
+    LOGIN_FREE_KEY: (1, 100),
+    LOGIN_LOCK_KEY: (2, 1000),
+    LOGIN_LOCK_MINUTES_KEY: (1, 24 * 60),
+    LOGIN_DELAY_KEY: (0, 60),
+    IDLE_KEY: (2, 24 * 60 * 60),
+}
+SECURITY_LABELS = {
+    LOGIN_FREE_KEY: "mislykkede login før ventetid",
+    LOGIN_LOCK_KEY: "mislykkede login før spærring",
+    LOGIN_LOCK_MINUTES_KEY: "spærringens længde i minutter",
+    LOGIN_DELAY_KEY: "første ventetid i sekunder",
+    IDLE_KEY: "inaktivitet i sekunder før ny adgangskode",
+}
+_SECURITY_FIELDS = {
+    LOGIN_FREE_KEY: "free_failures",
+    LOGIN_LOCK_KEY: "lock_failures",
+    LOGIN_LOCK_MINUTES_KEY: "lock_minutes",
+    LOGIN_DELAY_KEY: "delay_seconds",
+    IDLE_KEY: "idle_seconds",
+}
+
+
+def _security_from_rows(rows: dict[str, str]) -> SecuritySettings:
+    values = {}
+    for key, field_name in _SECURITY_FIELDS.items():
+        low, high = SECURITY_LIMITS[key]
+        try:
+            value = int(rows[key])
+        except (KeyError, ValueError):
+            continue
+        if low <= value <= high:
+            values[field_name] = value
+    found = SecuritySettings(**values)
+    if found.lock_failures <= found.free_failures:  # a lock before any wait: keep the defaults
+        found = SecuritySettings(**{**values, "free_failures": DEFAULT_SECURITY.free_failures,
+                                    "lock_failures": DEFAULT_SECURITY.lock_failures})
+    return found
+
+
+def security_settings(session: Session) -> SecuritySettings:
+    """The login and idle settings as they are now (defaults filled in; one statement)."""
+    rows = session.execute(
+        select(Setting.key, Setting.value).where(Setting.key.in_(SECURITY_KEYS))
+    )
+    return _security_from_rows({key: value for key, value in rows})
+
+
+def save_security_settings(
+    session: Session, actor: Staff, **changes: int
+) -> SecuritySettings:
+    """Change login and idle settings (administrators only): keyword arguments named as the
+    fields of SecuritySettings. Values outside SECURITY_LIMITS are refused with a Danish message;
+    the changed rows and one audit row are written in the caller's transaction."""
+    authorize(session, actor, Action.CHANGE_SETTINGS)
+    by_field = {field_name: key for key, field_name in _SECURITY_FIELDS.items()}
+    unknown = set(changes) - set(by_field)
+    if unknown:
+        raise InvalidInput(f"Ukendt indstilling: {', '.join(sorted(unknown))}.")
+    problems = []
+    for field_name, value in changes.items():
+        key = by_field[field_name]
+        low, high = SECURITY_LIMITS[key]
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            problems.append(f"Angiv {SECURITY_LABELS[key]} som et helt tal fra {low} til {high}.")
+    current = security_settings(session)
+    wanted = SecuritySettings(**{**current.__dict__, **changes}) if not problems else current
+    if not problems and wanted.lock_failures <= wanted.free_failures:
+        problems.append("Spærringen skal komme efter ventetiden: angiv flere mislykkede login før "
+                        "spærring end før ventetid.")
+    if problems:
+        raise InvalidInput(" ".join(problems))
+    before, after = current.stored(), wanted.stored()
+    changed = [key for key in SECURITY_KEYS if before[key] != after[key]]
+    if not changed:
+        raise InvalidInput("Indstillingerne er uændrede; der er ikke gemt noget.")
+    for key in changed:
+        row = session.get(Setting, key)
+        if row is None:
+            session.add(Setting(key=key, value=after[key]))
+        else:
+            row.value = after[key]
+    session.flush()
+    audit.record_values(
+        session, actor, "update", Setting.__tablename__, None,
+        before={key: before[key] for key in changed}, after={key: after[key] for key in changed},
+    )
+    return wanted

@@ -22,7 +22,7 @@ from conference.services.decisions import OpenDecision
 from conference.services.groups import HoldkonferenceGroup, holdkonference
 from conference.services.settings import get_setting
 from conference.services.staff import StaffOption
-from conference.ui import open_decisions, pro_view, projection_style
+from conference.ui import attendance, open_decisions, pro_view, projection_style
 from conference.ui.context import today
 from conference.ui.form_keys import field_key, saved
 from conference.ui.open_decisions import proposal_lines
@@ -95,14 +95,37 @@ def case_row(
         head.caption(_case_details(case, plan))
         if locked:
             return
+        # each click carries the order it was drawn from: one click is one move (see reorder)
+        seen = tuple(c.item_id for c in view.discussion)
         up, down, show = buttons.columns(3)
-        up.button("↑", key=f"up{case.item_id}", help="Tidligere i talerækken",
-                  on_click=act, args=(agenda.reorder, case.item_id, -1))
-        down.button("↓", key=f"down{case.item_id}", help="Senere i talerækken",
-                    on_click=act, args=(agenda.reorder, case.item_id, 1))
+        for column, label, step, tip in ((up, "↑", -1, "Tidligere i talerækken"),
+                                         (down, "↓", 1, "Senere i talerækken")):
+            key = f"{'up' if step < 0 else 'down'}{case.item_id}"
+            if not column.button(label, key=key, help=tip, on_click=_move,
+                                 args=(act, key, case.item_id, step, seen)):
+                st.session_state.get(MOVED_KEY, set()).discard(key)  # clickable again
         show.button("Vis", key=f"go{case.item_id}", type="primary" if not current else "secondary",
                     help="Gør sagen til den aktuelle", on_click=act,
                     args=(agenda.go_to, view.conference_id, case.item_id))
+
+
+MOVED_KEY = "board_moved"  # the ↑/↓ buttons clicked and not yet drawn without their click
+
+
+def _move(act: Act, button: str, item_id: int, steps: int, seen: tuple[int, ...]) -> None:
+    """One click on ↑ or ↓ is one move. The same button again before the board has been drawn
+    once without its click is the same click: Streamlit can deliver a click again when other
+    reruns (the clocks every second, the board every 3 s) interrupt the run it started, and
+    then with the buttons as that run drew them (the service's check of the order they were
+    drawn from cannot tell); or the person clicked twice before the board was drawn anew."""
+    moved = st.session_state.setdefault(MOVED_KEY, set())
+    if button in moved:
+        st.toast("Sagen er flyttet én plads. Tryk igen, når tavlen er opdateret, for at "
+                 "flytte den længere.", icon=":material/swap_vert:")
+        return
+    moved.add(button)
+    if not act(agenda.reorder, item_id, steps, seen):
+        moved.discard(button)  # refused, with the message why: nothing moved, click again
 
 
 def information_list(
@@ -158,13 +181,18 @@ def case_panel(view: agenda.Board, act: Act, plan: rules.TimePlan) -> None:
         )
         time.button("Gem tid", key=f"setb{chosen}", disabled=minutes * 60 == budget,
                     on_click=act, args=(agenda.set_budget, chosen, int(minutes)))
-        why = aside.text_input("Begrundelse (påkrævet for at udsætte eller fjerne)",
-                               key=f"why{chosen}", max_chars=500)
+        aside.text_input("Begrundelse (påkrævet for at udsætte eller fjerne)",
+                         key=f"why{chosen}", max_chars=500)
         left, right = aside.columns(2)
-        left.button("Udsæt til næste gang", key=f"pp{chosen}", on_click=act,
-                    args=(agenda.set_aside, chosen, AgendaStatus.POSTPONED, why, case.version))
-        right.button("Fjern fra dagsorden", key=f"rm{chosen}", on_click=act,
-                     args=(agenda.set_aside, chosen, AgendaStatus.REMOVED, why, case.version))
+        # the reason as it is when the button is pressed, not as it was when it was drawn
+        left.button("Udsæt til næste gang", key=f"pp{chosen}", on_click=_set_aside,
+                    args=(act, chosen, AgendaStatus.POSTPONED, case.version))
+        right.button("Fjern fra dagsorden", key=f"rm{chosen}", on_click=_set_aside,
+                     args=(act, chosen, AgendaStatus.REMOVED, case.version))
+
+
+def _set_aside(act: Act, item_id: int, status: AgendaStatus, version: int) -> None:
+    act(agenda.set_aside, item_id, status, st.session_state.get(f"why{item_id}", ""), version)
 
 
 def plan_for(view: agenda.Board, groups: list[HoldkonferenceGroup]) -> rules.TimePlan:
@@ -395,18 +423,17 @@ def attendance_form(
             for p in by_profession if any(s.profession == p for s in present)
         )
     )
-    with st.form("attendance"):
-        chosen: set[int] = set()
-        columns = st.columns(3)
-        for index, (profession, people) in enumerate(sorted(by_profession.items())):
-            picked = columns[index % 3].multiselect(
-                profession, people, default=[p for p in people if p.id in view.present_staff],
-                format_func=lambda p: p.name, key=f"att_{profession}_{view.version}",
+    columns = st.columns(3)
+    for index, (profession, people) in enumerate(sorted(by_profession.items())):
+        with columns[index % 3]:
+            attendance.picker(
+                profession, {p.id: p.name for p in people}, view.present_staff,
+                conference_id=view.conference_id, write=act, disabled=locked,
+                key=f"att_{view.conference_id}_{profession}", placeholder="Vælg",
             )
-            chosen |= {p.id for p in picked}
-        if st.form_submit_button("Gem fremmøde", disabled=locked):
-            act(agenda.set_attendance, view.conference_id, chosen, set(view.present_staff))
-            st.rerun()
+    if not locked:
+        st.caption("Hver ændring gemmes med det samme, og listen viser også, hvad andre "
+                   "registrerer.")
 
 
 # --------------------------------------------------------------------------- projection
@@ -461,7 +488,8 @@ def projection(
             st.text(text or "– ikke udfyldt –")
     with right:
         st.subheader("PRO")
-        pro_view.pro_section(sheet.pro, projection=True, key=f"pro{sheet.item_id}")
+        pro_view.pro_section(sheet.pro, projection=True, key=f"pro{sheet.item_id}",
+                             reference=pro_view.comparison() if sheet.pro else None)
         if sheet.group_notes:
             st.subheader("Holdbehandlernes noter")
             for note in sheet.group_notes:

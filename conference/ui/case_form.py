@@ -13,7 +13,12 @@ Two people on one case: each field remembers the stored text it started from (it
 of a field someone else changed meanwhile is refused by the service and comes back as a
 conflict; the page shows both texts and the person chooses. Other people's changes to fields
 this person has not touched are only pulled in when asked ("Vis de nyeste tekster"), so text
-being typed is never replaced under the typist's hands.
+being typed is never replaced under the typist's hands. The conflict box follows the stored text
+(each run of the form reads it), so "Behold min tekst" saves over the text it shows; conflicts
+and merges are in the audit log (the service writes them).
+
+Every save carries the case its text box says the text was typed for (the service refuses text
+typed for another case than the form's).
 
 Only the last moment of typing (under 1.5 s; at most 5 s while typing on) lives in the browser
 alone, and the field sends that too when the page is left.
@@ -30,6 +35,7 @@ from sqlalchemy.exc import OperationalError
 from conference.formatting import local_clock, local_datetime
 from conference.labels import CASE_STATE
 from conference.services.cases import (
+    CaseStamp,
     CaseView,
     Conflict,
     FieldConflict,
@@ -43,7 +49,7 @@ from conference.services.errors import ServiceError
 from conference.services.staff import get_staff
 from conference.template import CaseState, TemplateField
 from conference.ui.context import clear_caches, db_session
-from conference.ui.live_text import live_text_area
+from conference.ui.live_text import live_text_area, reported_for
 from conference.ui.text import escape_md
 
 AUTOSAVE_SECONDS = 10
@@ -124,7 +130,7 @@ def _pending(item_id: int, state: FormState) -> dict[str, str]:
     return result
 
 
-def _save(item_id: int, changes: dict[str, str]) -> None:
+def _save(item_id: int, changes: dict[str, str], typed_for: int | None = None) -> None:
     state = _state(item_id)
     if not changes:
         return
@@ -135,7 +141,8 @@ def _save(item_id: int, changes: dict[str, str]) -> None:
             if actor is None:
                 state.error = "Vælg, hvem du er, i menuen til venstre."
                 return
-            result = save_draft(session, actor, item_id, changes, base, state.version)
+            result = save_draft(session, actor, item_id, changes, base, state.version,
+                                typed_for=typed_for)
             actor_name = actor.name
     except ServiceError as error:
         state.error = str(error)
@@ -176,7 +183,7 @@ def _on_change(item_id: int, key: str) -> None:
         state.conflicts[key] = replace(conflict, mine=value)
         return
     if value != state.base.get(key, ""):
-        _save(item_id, {key: value})
+        _save(item_id, {key: value}, typed_for=reported_for(widget_key(item_id, key)))
 
 
 def _keep_mine(item_id: int, key: str) -> None:
@@ -191,6 +198,25 @@ def _take_theirs(item_id: int, key: str) -> None:
     if conflict is not None:
         st.session_state[widget_key(item_id, key)] = conflict.theirs
         state.base[key] = conflict.theirs
+
+
+def _follow_conflicts(item_id: int, state: FormState, stamp: CaseStamp) -> None:
+    """Keep each conflict box on the newest stored text: saved again since the conflict, the box
+    shows that text and "Behold min tekst" saves over it; stored equal to this person's text,
+    there is nothing left to choose."""
+    for key, conflict in list(state.conflicts.items()):
+        stored = stamp.values.get(key, "")
+        if stored == conflict.theirs:
+            continue
+        state.base[key] = stored
+        state.version = stamp.version
+        state.conflict_by = stamp.readiness.updated_by or state.conflict_by
+        state.conflict_at = stamp.readiness.updated_at or state.conflict_at
+        mine = st.session_state.get(widget_key(item_id, key), "")
+        if stored == mine:
+            del state.conflicts[key]
+        else:
+            state.conflicts[key] = replace(conflict, theirs=stored, mine=mine)
 
 
 def _take_newest(item_id: int, values: dict[str, str], version: int | None) -> None:
@@ -287,6 +313,7 @@ def _field(view: CaseView, state: FormState, spec: TemplateField) -> None:
             on_change=_on_change,
             args=(item_id, spec.key),
             disabled=not view.editable,
+            belongs_to=item_id,
         )
     else:
         live_text_area(
@@ -298,6 +325,7 @@ def _field(view: CaseView, state: FormState, spec: TemplateField) -> None:
             on_change=_on_change,
             args=(item_id, spec.key),
             disabled=not view.editable,
+            belongs_to=item_id,
         )
     if spec.key in state.conflicts:
         _conflict_box(item_id, state, spec.key)
@@ -314,6 +342,7 @@ def case_form(view: CaseView, me: str) -> None:
     with db_session() as session:
         stamp = case_stamp(session, item_id)
     info = stamp.readiness
+    _follow_conflicts(item_id, state, stamp)
 
     top_left, top_right = st.columns([3, 2], vertical_alignment="center")
     top_left.markdown(f"**{readiness_line(info)}**")

@@ -4,9 +4,11 @@ Drafts never get lost: each text field saves itself to the database while it is 
 (conference.ui.live_text: 1.5 s after the last keystroke, and at once when the field is left) or,
 for the decision, when it is clicked; a reload reads the texts back from the database. The form
 remembers the conclusion version its texts started from; if someone else saved in between, the
-service refuses (Conflict) and both versions are shown side by side for the referent to choose.
-After sign-off the form is read-only and a change is an amendment with a reason (the original is
-kept).
+service refuses (Conflict, recorded in the audit log) and both versions are shown side by side
+for the referent to choose; the box shows the newest stored version, so choosing one's own saves
+it. Every text save carries the case its box was typed for, and the service refuses another
+than the form's. After sign-off the form is read-only and a change is an amendment with a
+reason (the original is kept).
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from conference.services import actions
 from conference.services import minutes as service
 from conference.ui import followup
 from conference.ui.context import db_session
-from conference.ui.live_text import live_text_area
+from conference.ui.live_text import live_text_area, reported_for
 from conference.ui.text import escape_md
 
 FIELDS = ("history_sketch", "decision", "decision_text")
@@ -59,13 +61,16 @@ def _values(item_id: int) -> dict[str, str | None]:
     return {name: st.session_state.get(_key(item_id, name)) for name in FIELDS}
 
 
-def save(item_id: int) -> None:
-    """on_change: save all three fields against the version the form started from."""
+def save(item_id: int, field: str | None = None) -> None:
+    """on_change: save all three fields against the version the form started from. A text
+    field's save carries the case its box says the text was typed for."""
     st.session_state.pop(_key(item_id, "conflict"), None)
     st.session_state.pop(followup.CONFLICT_KEY, None)
     saved = followup.write(
         service.save_conclusion, item_id,
-        version=st.session_state.get(_key(item_id, "version")), **_values(item_id),
+        version=st.session_state.get(_key(item_id, "version")),
+        typed_for=reported_for(_key(item_id, field)) if field else None,
+        **_values(item_id),
     )
     conflict = st.session_state.pop(followup.CONFLICT_KEY, None)
     if saved is not None:
@@ -73,6 +78,8 @@ def save(item_id: int) -> None:
         st.session_state[_key(item_id, "saved_at")] = saved.recorded_at
         st.session_state[_key(item_id, "base")] = _values(item_id)
     elif conflict is not None:
+        # the refused save rolled back: its audit row goes in a transaction of its own
+        followup.write(service.record_conclusion_conflict, item_id, conflict)
         st.session_state.pop(followup.ERROR_KEY, None)  # the conflict box says it
         _remember_conflict(item_id, conflict)
 
@@ -108,11 +115,17 @@ def _version_text(values: dict) -> str:
     )
 
 
-def conflict_box(item_id: int) -> None:
+def conflict_box(detail: service.CaseDetail) -> None:
+    item_id = detail.item_id
     found = st.session_state.get(_key(item_id, "conflict"))
     if not found:
         return
     message, theirs, mine = found
+    stored = detail.conclusion
+    if stored is not None and stored.version != theirs.get("version"):
+        # saved again since: compare with (and choose against) the newest stored version
+        theirs = stored.as_dict()
+        st.session_state[_key(item_id, "conflict")] = (message, theirs, mine)
     with st.container(border=True):
         st.warning(escape_md(message))
         mine_col, theirs_col = st.columns(2)
@@ -146,7 +159,8 @@ def editor(detail: service.CaseDetail) -> None:
         height=90,
         placeholder="Fx hvad der skal ske først, eller hvad konferencen anbefaler mikroteamet.",
         on_change=save,
-        args=(item_id,),
+        args=(item_id, "decision_text"),
+        belongs_to=item_id,
     )
     live_text_area(
         "Skitse af historik",
@@ -154,9 +168,10 @@ def editor(detail: service.CaseDetail) -> None:
         height=170,
         help="Forslag ud fra mikroteamets fremlæggelse; ret det til.",
         on_change=save,
-        args=(item_id,),
+        args=(item_id, "history_sketch"),
+        belongs_to=item_id,
     )
-    conflict_box(item_id)
+    conflict_box(detail)
     saved_at = st.session_state.get(_key(item_id, "saved_at"))
     st.caption(
         f"Gemt kl. {local_clock(saved_at)}." if saved_at

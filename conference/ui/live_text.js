@@ -17,15 +17,82 @@
 //
 // A reload right after typing can drop the last report: the page's connection closes before the
 // server has run it. So text Python has not yet echoed back is also kept in the tab's
-// sessionStorage (this tab only, gone when it closes) with the text it was typed over. When the
-// box is drawn anew (after a reload) and Python still has that same text, the kept text goes
-// back in the box and is sent; if Python's text changed meanwhile (someone else saved), the kept
-// text is dropped rather than written over theirs. It is removed as soon as Python echoes it.
+// sessionStorage (this tab only, gone when it closes) with the texts it was typed over (Python's
+// last echo and the reports sent since, any of which the server may hold). When the box is drawn
+// anew (after a reload) and Python's text is one of those, the kept text goes back in the box and
+// is sent; if Python's text is another (someone else saved meanwhile), the kept text is dropped
+// rather than written over theirs. It is removed as soon as Python echoes it.
+//
+// A restarted server (or a lost server session) is met the same way without a reload: `data`
+// carries the server session's id, and a new id means the reports the old session never echoed
+// may be lost, so the box sends its unconfirmed text to the new session at once (same rule).
+// A reconnect to the same session sends it again too. While text is unconfirmed and the app's
+// connection is or was lost, the box says "Ikke gemt – forbinder igen…" under it until Python
+// has the text; leaving the page while any text is unconfirmed asks the browser's "leave page?".
+// The connection is read from the attribute Streamlit keeps on its root element
+// (data-test-connection-state); without it the box counts as connected.
+//
+// Each report names the field it was typed in (draftKey) and what it belongs to (belongsTo, e.g.
+// the agenda item id). Should Streamlit ever draw this element for another field, the box starts
+// afresh (the old field's unsent text stays kept in the tab under the old field's key), and
+// Python ignores a report that names another field than the one it arrives for.
 
 const DEBOUNCE_MS = 1500;
 const MAX_WAIT_MS = 5000;
+const MAX_BASES = 6; // Python's last echo and the latest reports sent since
 
 const DRAFT_PREFIX = "konferencetavlen:unsent:";
+const OFFLINE_TEXT = "Ikke gemt – forbinder igen…";
+
+// --------------------------------------------------------------------------- the connection
+
+const boxes = new Set(); // the memories of the boxes on the page now
+let watching = false;
+
+function connected() {
+  const state = document
+    .querySelector("[data-testid='stApp']")
+    ?.getAttribute("data-test-connection-state");
+  return !state || state === "CONNECTED" || state === "STATIC_CONNECTED";
+}
+
+function watchConnection() {
+  if (watching || typeof MutationObserver === "undefined") {
+    return;
+  }
+  watching = true;
+  new MutationObserver(() => {
+    const online = connected();
+    for (const memory of boxes) {
+      showState(memory);
+      if (online && memory.lost && unconfirmed(memory)) {
+        memory.sent = null; // the last report may have gone down with the connection
+        flush(memory, memory.input);
+      }
+    }
+  }).observe(document.documentElement, {
+    subtree: true,
+    attributes: true,
+    attributeFilter: ["data-test-connection-state"],
+  });
+}
+
+function unconfirmed(memory) {
+  return memory.confirmed !== null && memory.input.value !== memory.confirmed;
+}
+
+// "Ikke gemt – forbinder igen…" while text is unconfirmed and the connection is or was lost;
+// data-confirmed tells whether Python has the box's text.
+function showState(memory) {
+  const pending = unconfirmed(memory);
+  if (!pending) {
+    memory.lost = false;
+  } else if (!connected()) {
+    memory.lost = true;
+  }
+  memory.statusLine.hidden = !memory.lost;
+  memory.root.dataset.confirmed = pending ? "false" : "true";
+}
 
 function draftStore() {
   try {
@@ -42,22 +109,28 @@ function readDraft(draftKey) {
   }
   try {
     const draft = JSON.parse(store.getItem(DRAFT_PREFIX + draftKey) ?? "null");
-    return draft && typeof draft.text === "string" && typeof draft.base === "string" ? draft : null;
+    if (!draft || typeof draft.text !== "string") {
+      return null;
+    }
+    // {text, bases}; a draft kept before bases were kept has one `base`
+    const bases = Array.isArray(draft.bases) ? draft.bases : [draft.base];
+    return { text: draft.text, bases: bases.filter((b) => typeof b === "string") };
   } catch {
     return null;
   }
 }
 
-function writeDraft(draftKey, text, base) {
+// Keep `text` for the field unless it is Python's own text (then nothing is kept).
+function writeDraft(draftKey, text, bases) {
   const store = draftStore();
   if (!store || !draftKey) {
     return;
   }
   try {
-    if (text === base) {
+    if (text === bases[0]) {
       store.removeItem(DRAFT_PREFIX + draftKey);
     } else {
-      store.setItem(DRAFT_PREFIX + draftKey, JSON.stringify({ text, base }));
+      store.setItem(DRAFT_PREFIX + draftKey, JSON.stringify({ text, bases }));
     }
   } catch {
     // full or blocked: the timer and leave-flush still save
@@ -68,10 +141,27 @@ function memoryOf(input) {
   if (!input.liveText) {
     input.liveText = {
       rev: null, sent: null, timer: null, firstPending: null, send: null, height: undefined,
-      confirmed: null, draftKey: null,
+      confirmed: null, bases: [], draftKey: null, belongsTo: null, session: null, lost: false,
+      input, root: null, statusLine: null,
     };
   }
   return input.liveText;
+}
+
+// Put `value` in the box, keeping the caret where it was if the box has the focus.
+function setText(input, value) {
+  if (input.value === value) {
+    return;
+  }
+  const focused = input.getRootNode().activeElement === input;
+  const { selectionStart, selectionEnd } = input;
+  input.value = value;
+  if (focused) {
+    input.setSelectionRange(
+      Math.min(selectionStart, value.length),
+      Math.min(selectionEnd, value.length),
+    );
+  }
 }
 
 function flush(memory, input) {
@@ -83,6 +173,7 @@ function flush(memory, input) {
   }
   memory.sent = input.value;
   memory.send(input.value);
+  writeDraft(memory.draftKey, input.value, memory.bases);
 }
 
 function schedule(memory, input) {
@@ -135,7 +226,10 @@ function build(parentElement) {
       element("div", { class: "tooltip", id: "live-text-help", role: "tooltip", hidden: "" }),
     ]),
     element("div", { class: "box" }, [element("textarea", { id: "live-text-input", rows: "3" })]),
-    element("div", { class: "counter", id: "live-text-counter", hidden: "" }),
+    element("div", { class: "foot" }, [
+      element("div", { class: "status", role: "status", hidden: "" }, [OFFLINE_TEXT]),
+      element("div", { class: "counter", id: "live-text-counter", hidden: "" }),
+    ]),
   ]);
   parentElement.append(root);
   return root;
@@ -151,7 +245,25 @@ export default function liveTextArea({ data, parentElement, setStateValue }) {
   const helpButton = root.querySelector(".help-button");
   const tooltip = root.querySelector(".tooltip");
   const counter = root.querySelector(".counter");
-  const memory = memoryOf(input);
+  const statusLine = root.querySelector(".status");
+  let memory = memoryOf(input);
+  const draftKey = data.draftKey || null;
+  if (memory.draftKey !== null && memory.draftKey !== draftKey) {
+    // Drawn for another field: start afresh. What the old field had unsent stays kept in the
+    // tab under the old field's key (its reports name that key, so Python never takes them
+    // as this field's text).
+    clearTimeout(memory.timer);
+    boxes.delete(memory);
+    input.liveText = null;
+    input.value = "";
+    memory = memoryOf(input);
+  }
+  memory.draftKey = draftKey;
+  memory.belongsTo = data.belongsTo ?? null;
+  memory.root = root;
+  memory.statusLine = statusLine;
+  boxes.add(memory);
+  watchConnection();
 
   label.textContent = data.label ?? "";
   root.classList.toggle("disabled", Boolean(data.disabled));
@@ -181,50 +293,79 @@ export default function liveTextArea({ data, parentElement, setStateValue }) {
     input.removeAttribute("aria-describedby");
   }
 
-  // The text itself: only on first show or when Python changed it (a new revision).
-  if (memory.rev !== data.rev) {
-    const value = data.value ?? "";
-    if (input.value !== value) {
-      const focused = input.getRootNode().activeElement === input;
-      const { selectionStart, selectionEnd } = input;
-      input.value = value;
-      if (focused) {
-        input.setSelectionRange(
-          Math.min(selectionStart, value.length),
-          Math.min(selectionEnd, value.length),
-        );
-      }
+  // The text itself.
+  const value = data.value ?? "";
+  const session = data.session ?? "";
+  const newSession = memory.session !== null && memory.session !== session;
+  let sendNow = false;
+  if (memory.confirmed === null || newSession) {
+    // First show (a reload, or a new box) or a new server session (the server restarted):
+    // Python's text is the stored one. Text typed here that Python never confirmed (still in
+    // the box, or kept in the tab) goes back in and is sent at once, if Python's text is one it
+    // was typed over; else it is dropped, as someone else saved meanwhile.
+    const kept = readDraft(draftKey);
+    let unsent = null;
+    let over = [];
+    if (memory.confirmed !== null && input.value !== memory.confirmed) {
+      unsent = input.value;
+      over = memory.bases;
+    } else if (kept) {
+      unsent = kept.text;
+      over = kept.bases;
     }
     clearTimeout(memory.timer);
     memory.timer = null;
     memory.firstPending = null;
     memory.rev = data.rev;
+    memory.confirmed = value;
+    memory.bases = [value];
     memory.sent = value;
+    sendNow = unsent !== null && unsent !== value && over.includes(value) && !data.disabled;
+    setText(input, sendNow ? unsent : value);
+    memory.lost = sendNow && (memory.lost || newSession);
+    writeDraft(draftKey, input.value, memory.bases);
+  } else {
+    if (memory.rev !== data.rev) { // Python changed the text itself: the box shows it
+      setText(input, value);
+      clearTimeout(memory.timer);
+      memory.timer = null;
+      memory.firstPending = null;
+      memory.rev = data.rev;
+      memory.sent = value;
+      memory.bases = [value];
+    }
+    // Python's echo: what it has now. The texts it may still get are those sent after it.
+    memory.confirmed = value;
+    const at = memory.bases.indexOf(value);
+    memory.bases = at >= 0 ? memory.bases.slice(at) : [value];
+    writeDraft(draftKey, input.value, memory.bases);
   }
+  memory.session = session;
   showCounter(counter, input, data.maxChars);
 
-  // Unsent text kept in the tab: drop it once Python has it or has another text than it was
-  // typed over; put it back (and send it) when the box is new and Python's text is unchanged.
-  const firstShow = memory.confirmed === null;
-  memory.confirmed = data.value ?? "";
-  memory.draftKey = data.draftKey || null;
-  const kept = readDraft(memory.draftKey);
-  if (kept && (kept.text === memory.confirmed || kept.base !== memory.confirmed)) {
-    writeDraft(memory.draftKey, memory.confirmed, memory.confirmed);
-  } else if (kept && firstShow && !input.disabled && input.value === memory.confirmed) {
-    input.value = kept.text;
-    showCounter(counter, input, data.maxChars);
-  }
-
   // Each report is a new state (the stamp), so typing back an earlier text still reaches Python.
-  memory.send = (text) => setStateValue("typed", { text, stamp: `${Date.now()}-${Math.random()}` });
-  if (input.value !== memory.sent && memory.timer === null) {
+  memory.send = (text) => {
+    if (!memory.bases.includes(text)) {
+      memory.bases = [memory.bases[0], ...memory.bases.slice(1), text];
+      if (memory.bases.length > MAX_BASES) {
+        memory.bases.splice(1, memory.bases.length - MAX_BASES);
+      }
+    }
+    setStateValue("typed", {
+      text, stamp: `${Date.now()}-${Math.random()}`, key: memory.draftKey, for: memory.belongsTo,
+    });
+  };
+  if (sendNow) {
+    memory.timer = setTimeout(() => flush(memory, input), 0);
+  } else if (input.value !== memory.sent && memory.timer === null) {
     schedule(memory, input); // typed during the rerun that brought this call
   }
+  showState(memory);
 
   const onInput = () => {
     showCounter(counter, input, data.maxChars);
-    writeDraft(memory.draftKey, input.value, memory.confirmed);
+    writeDraft(memory.draftKey, input.value, memory.bases);
+    showState(memory);
     schedule(memory, input);
   };
   const onBlur = () => flush(memory, input);
@@ -234,7 +375,15 @@ export default function liveTextArea({ data, parentElement, setStateValue }) {
       flush(memory, input);
     }
   };
-  const onLeave = () => flush(memory, input);
+  const onLeave = (event) => {
+    flush(memory, input);
+    if (event.type === "beforeunload" && unconfirmed(memory)) {
+      // Python does not have the text yet: the browser asks "leave page?" (a reload keeps it
+      // in the tab and sends it; closing the tab would lose it).
+      event.preventDefault();
+      event.returnValue = "";
+    }
+  };
   const onVisibility = () => {
     if (document.visibilityState === "hidden") {
       flush(memory, input);
@@ -272,6 +421,7 @@ export default function liveTextArea({ data, parentElement, setStateValue }) {
     for (const [target, name, handler] of listeners) {
       target.removeEventListener(name, handler);
     }
+    boxes.delete(memory); // the next call (if any) adds it again
     // A pending timer stays: it sends through the newest `send` (the next call replaces it).
   };
 }

@@ -6,7 +6,15 @@ being typed is lost on a browser reload. `live_text_area` is a small st.componen
 that reports its text 1.5 s after the last keystroke (at the latest every 5 s while typing), at
 once when the field is left or on Ctrl+Enter, and when the page is being left. Text not yet
 echoed back by Python is also kept in the tab's sessionStorage, so a reload that cut the last
-report off puts it back and sends it (unless the stored text changed meanwhile).
+report off puts it back and sends it (unless the stored text changed meanwhile). A restarted
+server is met the same way: the box sees a new server session and sends the text that session
+has not confirmed, without a reload; until Python has it, the box says "Ikke gemt – forbinder
+igen…" when the connection was lost, and leaving the page asks first.
+
+Every report names the box it was typed in (its key) and what it belongs to (`belongs_to`, e.g.
+the agenda item id): a report that names another key is never taken as this box's text, and
+`reported_for(key)` gives the caller the id to hand to the service, which refuses a save typed
+for another record than the form's.
 
 For the caller it behaves like st.text_area: the text is in st.session_state[key] (a plain
 string the caller may set before drawing, as with a widget), and on_change(*args) is called
@@ -68,18 +76,35 @@ def _meta(key: str, current: str) -> dict[str, Any]:
     return st.session_state.setdefault(META_KEY, {}).setdefault(key, {"rev": 0, "seen": current})
 
 
+def _session_id() -> str:
+    """This browser session on this server: a restarted server (or a lost session) has a new
+    one, which tells the box to send again what the old one never confirmed."""
+    ctx = get_script_run_ctx(suppress_warning=True)
+    return ctx.session_id if ctx is not None else ""
+
+
+def reported_for(key: str) -> Any:
+    """What the box's last report said its text belongs to (`belongs_to` as the browser had
+    it); None before the first report and where no browser runs the component."""
+    return st.session_state.get(META_KEY, {}).get(key, {}).get("for")
+
+
 def _on_report(
     key: str, max_chars: int | None, on_change: Callable[..., Any] | None, args: tuple
 ) -> None:
     """The browser reported the box's text: keep it in session_state[key], call on_change."""
-    # The component's state is {"typed": {text, stamp}}. Not "value": Streamlit unwraps a
-    # state whose only key is "value" and would then look for callbacks named "text"/"stamp".
+    # The component's state is {"typed": {text, stamp, key, for}}. Not "value": Streamlit
+    # unwraps a state whose only key is "value" and would look for callbacks named "text"/...
     state = st.session_state.get(_component_key(key)) or {}
     reported = state.get("typed") if hasattr(state, "get") else None
     if not isinstance(reported, dict) or not isinstance(reported.get("text"), str):
         return
+    if reported.get("key", key) != key:  # typed in another field's box: never this one's text
+        return
     text = reported["text"][:max_chars] if max_chars else reported["text"]
-    _meta(key, text)["seen"] = text
+    meta = _meta(key, text)
+    meta["seen"] = text
+    meta["for"] = reported.get("for")
     if text == st.session_state.get(key):
         return
     st.session_state[key] = text
@@ -99,12 +124,14 @@ def live_text_area(
     args: tuple = (),
     placeholder: str | None = None,
     disabled: bool = False,
+    belongs_to: int | str | None = None,
 ) -> str:
     """A text area whose text reaches Python (and on_change) while it is typed; returns it.
 
-    `value` is the text when st.session_state[key] is not set yet. In the browser the label,
-    help, placeholder and text are set as text (textContent/.value), never as HTML or markdown;
-    the st.text_area fallback shows label and help as Streamlit does (markdown).
+    `value` is the text when st.session_state[key] is not set yet. `belongs_to` (e.g. the
+    agenda item id) travels with every report of the box; see reported_for(). In the browser
+    the label, help, placeholder and text are set as text (textContent/.value), never as HTML
+    or markdown; the st.text_area fallback shows label and help as Streamlit does (markdown).
     """
     if not browser_runs_components():
         if key not in st.session_state:
@@ -132,6 +159,8 @@ def live_text_area(
         "height": _box_height(height),
         "disabled": disabled,
         "draftKey": key,  # unsent text survives a reload in the tab's sessionStorage
+        "belongsTo": belongs_to,
+        "session": _session_id(),
     }
     _component()(
         key=_component_key(key),

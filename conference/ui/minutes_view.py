@@ -13,12 +13,11 @@ import streamlit as st
 from conference.formatting import number
 from conference.minutes import Bullets, Heading, MeetingStats, Minutes, Paragraph, Table
 from conference.minutes_export import DOCX_MIME, PDF_MIME, to_docx, to_pdf
-from conference.services import agenda  # the board's service owns attendance
 from conference.services import minutes as minutes_service
 from conference.services.decisions import OpenDecision
 from conference.services.minutes import ReferentView
 from conference.services.staff import StaffOption
-from conference.ui import followup, open_decisions
+from conference.ui import attendance, followup, open_decisions
 from conference.ui.text import escape_md
 
 
@@ -75,15 +74,6 @@ def numbers(stats: MeetingStats) -> None:
     d.metric("Næste skridt aftalt", stats.actions)
 
 
-def _save_attendance(conference_id: int, key: str) -> None:
-    """Save the referent's changes to the list (merged with others' changes made meanwhile)."""
-    since = set(st.session_state.get(f"{key}_since", ()))
-    if followup.write(agenda.set_attendance, conference_id, set(st.session_state[key]),
-                      since) is not None:
-        # saved: the next run draws the list as it now is, others' changes included
-        st.session_state[f"{key}_since"] = list(st.session_state[key])
-
-
 def _case_link(case: OpenDecision) -> None:
     """Open the case on this page (the address names it)."""
     if st.button("Skriv konklusionen", key=f"closing_open{case.item_id}",
@@ -97,17 +87,11 @@ def closing(
 ) -> None:
     """Before sign-off: who attended, every case still without a decision (with what to do
     about each), and the button that signs off (refused while any remain)."""
-    people = {s.id: s.label for s in staff}
-    key = f"referat_present_{view.conference_id}"
-    since_key = f"{key}_since"  # the list as last read: what the referent's changes apply to
-    untouched = set(st.session_state.get(key, ())) == set(st.session_state.get(since_key, ()))
-    if key not in st.session_state or untouched:  # follow what others record meanwhile
-        st.session_state[key] = sorted(view.present & set(people))
-        st.session_state[since_key] = list(st.session_state[key])
-    st.multiselect(
-        "Deltagere", list(people), format_func=people.get, key=key,
-        placeholder="Vælg deltagerne", on_change=_save_attendance,
-        args=(view.conference_id, key),
+    # saved at each change, merged with what others record meanwhile (as on the board)
+    attendance.picker(
+        "Deltagere", {s.id: s.label for s in staff}, view.present,
+        conference_id=view.conference_id, key=f"referat_present_{view.conference_id}",
+        write=followup.write, placeholder="Vælg deltagerne",
     )
     if undecided and not view.ended:
         st.caption(

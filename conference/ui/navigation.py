@@ -29,6 +29,10 @@ PAGES = {
     "Hold": [
         ("views/hold.py", "Hold", ":material/diversity_3:", "hold", (Action.VIEW_PATIENTS,)),
     ],
+    "Evaluering": [
+        ("views/evaluering.py", "Evaluering", ":material/monitoring:", "evaluering",
+         (Action.VIEW_PATIENTS,)),
+    ],
     "Administration": [
         ("views/import_eksport.py", "Import og eksport", ":material/swap_vert:", "import_eksport",
          (Action.IMPORT_DATA, Action.EXPORT_DATA)),

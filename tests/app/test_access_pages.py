@@ -84,7 +84,7 @@ def login_db(tmp_path):
     upgrade(engine)
     with session_scope(engine) as session:
         person = f.staff(session, "Lene Læge", roles=(Role.BEHANDLER,), initials="LL")
-        set_password(session, person.initials, "korrekt hest batteri")
+        set_password(session, f.staff(session, "Admin"), person.initials, "korrekt hest batteri")
     yield url, engine
     engine.dispose()
 

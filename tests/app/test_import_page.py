@@ -1,17 +1,28 @@
-"""The "Import og eksport" page as AppTests on the demo centre: upload, preview, confirm."""
+"""The "Import og eksport" page as AppTests on the demo centre: upload, preview, confirm.
+
+On a demo centre of this module's own: what the imports write (patients, their audit and access
+log rows) cannot be deleted again (the logs are append-only), so it must not land in the demo
+database the other page tests read. Each test imports people with CPR numbers of its own.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import itertools
+import os
 from collections.abc import Iterator
 
 import pytest
-from sqlalchemy import delete, select
+from sqlalchemy import select
 
 from conference.cpr import make_cpr
-from db.models import AccessLog, AuditLog, ImportRun, Patient, ProMapping, Staff
+from conference.ui import context
+from db.demo import build_demo
+from db.migrate import upgrade
+from db.models import AuditLog, ImportRun, Patient, Staff
 from db.session import make_engine, session_scope
+from tests.conftest import database_url, drop_database
 
 PAGE = "views/import_eksport.py"
 PEOPLE = [("Aksel", "Zappimport", dt.date(1931, 3, 4), "M"),
@@ -19,8 +30,14 @@ PEOPLE = [("Aksel", "Zappimport", dt.date(1931, 3, 4), "M"),
           ("Conrad", "Zappimport", dt.date(1933, 7, 8), "M")]
 
 
+_batches = itertools.count()
+_serial = {"first": 700}
+
+
 def _cprs() -> list[str]:
-    return [make_cpr(born, sex, 700 + i) for i, (_, _, born, sex) in enumerate(PEOPLE)]
+    """The CPR numbers of PEOPLE in this test (`own_people` gives each test its own)."""
+    first = _serial["first"]
+    return [make_cpr(born, sex, first + i) for i, (_, _, born, sex) in enumerate(PEOPLE)]
 
 
 def _patients_csv() -> bytes:
@@ -30,22 +47,35 @@ def _patients_csv() -> bytes:
     return ("\n".join(lines) + "\n").encode("utf-8-sig")
 
 
+@pytest.fixture(scope="module")
+def demo_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """This module's own small demo centre (the suite's `demo_url`, overridden): DATABASE_URL
+    and the app's cached engine point at it while the module runs."""
+    url = database_url("importdemo", tmp_path_factory.mktemp("importdemo"))
+    engine = make_engine(url)
+    upgrade(engine)
+    with session_scope(engine) as session:
+        build_demo(session, scale=0.05)
+    engine.dispose()
+    previous = os.environ.get("DATABASE_URL")
+    os.environ["DATABASE_URL"] = url
+    context.engine.clear()
+    yield url
+    context.engine.clear()
+    if previous is None:
+        os.environ.pop("DATABASE_URL", None)
+    else:
+        os.environ["DATABASE_URL"] = previous
+    drop_database(url)
+
+
 @pytest.fixture
-def cleanup(demo_url: str) -> Iterator[None]:
-    """Whatever these tests import or save is removed again: the demo stays as it was."""
+def own_people(demo_url: str) -> None:
+    """PEOPLE get CPR numbers no test has imported before (nothing is deleted after a test)."""
+    _serial["first"] = 700 + 10 * next(_batches)
     engine = make_engine(demo_url)
     with session_scope(engine) as session:
         assert not session.scalars(select(Patient).where(Patient.cpr.in_(_cprs()))).all()
-        first_run = (session.scalar(select(ImportRun.id).order_by(ImportRun.id.desc())) or 0) + 1
-        first_audit = (session.scalar(select(AuditLog.id).order_by(AuditLog.id.desc())) or 0) + 1
-    yield
-    with session_scope(engine) as session:
-        session.execute(delete(AuditLog).where(AuditLog.id >= first_audit))
-        session.execute(delete(ImportRun).where(ImportRun.id >= first_run))
-        session.execute(delete(ProMapping).where(ProMapping.source == "Apptest-kilde"))
-        ours = select(Patient.id).where(Patient.cpr.in_(_cprs()))
-        session.execute(delete(AccessLog).where(AccessLog.patient_id.in_(ours)))
-        session.execute(delete(Patient).where(Patient.cpr.in_(_cprs())))
     engine.dispose()
 
 
@@ -71,7 +101,7 @@ def test_the_page_offers_every_import_kind_and_the_downloads(run_page) -> None:
 
 
 def test_upload_preview_confirm_then_the_same_file_changes_nothing(
-    run_page, demo_url, cleanup
+    run_page, demo_url, own_people
 ) -> None:
     app = _upload(run_page(PAGE), "nye.csv", _patients_csv())
 
@@ -101,7 +131,7 @@ def test_upload_preview_confirm_then_the_same_file_changes_nothing(
 
 
 def test_a_known_cpr_under_another_name_is_refused_until_the_update_is_chosen(
-    run_page, demo_url, cleanup
+    run_page, demo_url, own_people
 ) -> None:
     app = _upload(run_page(PAGE), "nye.csv", _patients_csv())
     app.button(key="confirm_import").click().run()
@@ -160,7 +190,7 @@ def test_a_broken_file_shows_every_bad_row_and_cannot_be_imported(run_page) -> N
     assert not [b for b in app.button if b.key == "confirm_import"]
 
 
-def test_a_new_pro_export_is_mapped_and_saved_as_a_source(run_page, cleanup) -> None:
+def test_a_new_pro_export_is_mapped_and_saved_as_a_source(run_page, own_people) -> None:
     app = run_page(PAGE)
     app.radio(key="import_kind").set_value("pro").run()
     data = b"Personnummer;Udfyldt;Smerte nu\n0707614285;01-06-2026;5\n"
@@ -210,7 +240,7 @@ def test_a_meeting_leader_may_export_but_not_import(run_page, demo_url) -> None:
     assert not app.get("download_button") and not app.file_uploader
 
 
-def test_the_import_log_shows_danish_time(run_page, demo_url, cleanup) -> None:
+def test_the_import_log_shows_danish_time(run_page, demo_url, own_people) -> None:
     """Runs stored in UTC at fixed moments (far ahead, so they head the log) show local time."""
     engine = make_engine(demo_url)
     with session_scope(engine) as session:

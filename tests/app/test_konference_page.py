@@ -10,8 +10,10 @@ import pytest
 from sqlalchemy import select
 
 from conference.services import agenda
-from db.models import Patient, PatientStatus
+from conference.services.staff import list_staff
+from db.models import Conference, Patient, PatientStatus, Role, Staff, StaffRole
 from db.session import make_engine, session_scope
+from tests.factories import in_db
 
 _days = itertools.count(1)
 
@@ -70,6 +72,26 @@ def test_the_leader_reorders_the_speaking_order(run_page, demo_url, free_day):
     assert after[:2] == [before[1], before[0]] and after[2:] == before[2:]
 
 
+def test_one_click_is_one_move_the_same_button_again_waits_for_the_board(
+    run_page, demo_url, free_day
+):
+    """Issue 18: Streamlit can deliver a click again when other reruns interrupt the run it
+    started; the same ↑/↓ again before the board has been drawn without its click is that
+    click: not moved again, and the leader is told why. Once drawn anew, it moves again."""
+    app = create_with_agenda(run_page, free_day)
+    before = [c.item_id for c in board_of(demo_url, free_day).discussion]
+    app.button(key=f"down{before[0]}").click().run()
+    once = [before[1], before[0], *before[2:]]
+    assert [c.item_id for c in board_of(demo_url, free_day).discussion] == once
+    app.button(key=f"down{before[0]}").click().run()  # no run between: the same click
+    assert [c.item_id for c in board_of(demo_url, free_day).discussion] == once
+    assert "flyttet én plads" in app.toast[0].value
+    app.run()  # the board's re-read draws the button without its click
+    app.button(key=f"down{before[0]}").click().run()
+    assert [c.item_id for c in board_of(demo_url, free_day).discussion][:3] == [
+        before[1], before[2], before[0]]
+
+
 def test_timer_runs_from_start_and_follows_the_current_case(run_page, demo_url, free_day):
     app = create_with_agenda(run_page, free_day)
     assert app.metric[0].value == "Ikke startet"
@@ -89,17 +111,89 @@ def test_timer_runs_from_start_and_follows_the_current_case(run_page, demo_url, 
     assert view.discussion[0].status == "droeftet"
 
 
-def test_attendance_is_recorded_by_profession(run_page, demo_url, free_day):
+def staff_of(url: str, profession: str) -> list[int]:
+    """The ids of the active staff of one profession (its label, e.g. "Læge")."""
+    engine = make_engine(url)
+    with session_scope(engine) as session:
+        found = [s.id for s in list_staff(session) if s.profession == profession]
+    engine.dispose()
+    return found
+
+
+def picker(app, label: str):
+    return next(m for m in app.multiselect if m.label == label)
+
+
+def a_leader(session) -> Staff:
+    """A mødeleder of the demo centre: the other leader, on another screen."""
+    return session.scalars(
+        select(Staff).join(StaffRole).where(StaffRole.role == Role.MOEDELEDER).order_by(Staff.id)
+    ).first()
+
+
+def test_attendance_is_recorded_by_profession_at_each_change(run_page, demo_url, free_day):
     app = create_with_agenda(run_page, free_day)
-    doctors = app.multiselect(key=next(
-        m.key for m in app.multiselect if m.label == "Læge"
-    ))
-    chosen = doctors.options[:3]
-    doctors.set_value(chosen)
-    next(b for b in app.button if b.label == "Gem fremmøde").click().run()
+    doctors = staff_of(demo_url, "Læge")
+    picker(app, "Læge").set_value(doctors[:3]).run()  # saved at once: no button
     assert not app.exception
-    assert len(board_of(demo_url, free_day).present_staff) == 3
+    assert board_of(demo_url, free_day).present_staff == set(doctors[:3])
     assert any(c.value.startswith("3 til stede") for c in app.caption)
+    picker(app, "Læge").unselect(doctors[0]).run()
+    assert board_of(demo_url, free_day).present_staff == set(doctors[1:3])
+
+
+def test_attendance_follows_what_others_save_and_keeps_both(run_page, demo_url, free_day):
+    """Issue 18: another leader saves while this screen shows the old list. The next run shows
+    their change, and this leader's change is added to it (nothing of theirs removed)."""
+    app = create_with_agenda(run_page, free_day)
+    doctors, nurses = staff_of(demo_url, "Læge"), staff_of(demo_url, "Sygeplejerske")
+    conference_id = board_of(demo_url, free_day).conference_id
+
+    in_db(demo_url, lambda session: agenda.set_attendance(
+        session, a_leader(session), conference_id, {doctors[0], nurses[0]}, set()))
+    app.run()  # the board's next re-read
+    assert picker(app, "Læge").value == [doctors[0]]
+    assert picker(app, "Sygeplejerske").value == [nurses[0]]
+    assert any(c.value.startswith("2 til stede") for c in app.caption)
+
+    picker(app, "Læge").select(doctors[1]).run()
+    assert board_of(demo_url, free_day).present_staff == {doctors[0], doctors[1], nurses[0]}
+
+    # a screen that has not re-read since: its change alone is applied (nurses[0] stays)
+    in_db(demo_url, lambda session: agenda.set_attendance(
+        session, a_leader(session), conference_id, set(), {doctors[0]}))
+    picker(app, "Læge").unselect(doctors[1]).run()
+    assert board_of(demo_url, free_day).present_staff == {nurses[0]}
+    assert picker(app, "Læge").value == []
+
+    # signed off meanwhile: the change is refused in view, and the picker shows the list stored
+    def sign_off(session):
+        signed = dt.datetime(2030, 1, 1, tzinfo=dt.UTC)
+        session.get(Conference, conference_id).signed_off_at = signed
+
+    in_db(demo_url, sign_off)
+    picker(app, "Sygeplejerske").unselect(nurses[0]).run()
+    assert "underskrevet" in app.error[0].value
+    assert board_of(demo_url, free_day).present_staff == {nurses[0]}
+    assert picker(app, "Sygeplejerske").value == [nurses[0]]
+
+
+def test_a_move_on_a_stale_board_is_refused_in_view(run_page, demo_url, free_day):
+    """Issue 18: another leader has just moved the neighbour; this screen still shows the old
+    order. The click is refused at once with a Danish message, and nothing moves."""
+    app = create_with_agenda(run_page, free_day)
+    before = [c.item_id for c in board_of(demo_url, free_day).discussion]
+    in_db(demo_url, lambda session: agenda.reorder(
+        session, a_leader(session), before[2], -1, before))
+    moved = board_of(demo_url, free_day).discussion
+    app.button(key=f"up{before[3]}").click().run()  # drawn from `before`: 3 next to 4
+    assert [c.item_id for c in board_of(demo_url, free_day).discussion] == [
+        c.item_id for c in moved]
+    assert "Talerækken er netop ændret af en anden" in app.error[0].value
+    app.button(key=f"up{before[3]}").click().run()  # drawn anew: applied
+    assert not app.error
+    assert [c.item_id for c in board_of(demo_url, free_day).discussion][1:4] == [
+        before[2], before[3], before[1]]
 
 
 def test_projection_shows_one_case_without_cpr(run_page, demo_url, free_day):

@@ -55,14 +55,14 @@ TRIVIAL = ROOT / "tests" / "bench" / "trivial_page.py"
 # JS conditions, each `(arg) => bool`.
 FRESH = "(el) => !el.closest('[data-stale=\"true\"]')"
 BOARD_DRAWN = f"""(arg) => {{
-    // The last things the board draws: part 3's heading, the attendance form's button; and
+    // The last things the board draws: part 3's heading, the attendance tab's closing note; and
     // the current case marked. Not "idle": the board's timers may keep it running for ever.
     const fresh = {FRESH};
     const parts = [...document.querySelectorAll('h3')].filter(fresh).map(h => h.innerText);
     const marked = [...document.querySelectorAll('[data-testid=stMarkdown]')].some(
         m => fresh(m) && m.innerText.includes('Nu:'));
-    const last = [...document.querySelectorAll('button')].some(
-        b => fresh(b) && b.innerText.trim() === 'Gem fremmøde');
+    const last = [...document.querySelectorAll('[data-testid=stCaptionContainer]')].some(
+        c => fresh(c) && c.innerText.startsWith('Hver ændring gemmes med det samme'));
     return marked && last && parts.some(t => t.startsWith('3. Faglig udvikling'));
 }}"""
 MARK_MOVED = f"""(previous) => {{

@@ -41,9 +41,19 @@ def type_and_stay(page: Page, box: Locator, text: str) -> None:
 
 
 def open_app(page: Page, url: str) -> list[Dialog]:
-    """Open / first (a fresh server knows its pages only then) and record any dialog."""
+    """Open / first (a fresh server knows its pages only then) and record any dialog but the
+    "leave page?" question, which a reload with text not yet confirmed asks (and is answered
+    yes: the tab keeps the text and sends it after the reload)."""
     dialogs: list[Dialog] = []
-    page.on("dialog", lambda dialog: (dialogs.append(dialog), dialog.dismiss()))
+
+    def answer(dialog: Dialog) -> None:
+        if dialog.type == "beforeunload":
+            dialog.accept()
+        else:
+            dialogs.append(dialog)
+            dialog.dismiss()
+
+    page.on("dialog", answer)
     page.goto(url)
     wait_idle(page)
     return dialogs

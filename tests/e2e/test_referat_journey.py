@@ -11,6 +11,7 @@ from playwright.sync_api import Page, expect
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from sqlalchemy import select
 
+from conference.formatting import date_short
 from conference.services import agenda
 from db.models import Patient, PatientStatus, Staff
 from tests.e2e.conftest import SCREENSHOTS, click_tab, pick_option, screenshot, wait_idle
@@ -95,8 +96,13 @@ def test_record_sign_off_download_and_follow_up(page: Page, app_server, demo_url
     page.get_by_role("button", name="Gå til sagen").click()
     wait_idle(page)
     expect(page.get_by_role("heading", name=one_case["second_name"])).to_be_visible()
-    page.get_by_role("radio", name="Fortsæt standardforløb").click()
-    wait_idle(page)
+    standard = page.get_by_role("radio", name="Fortsæt standardforløb")
+    for _ in range(3):  # a click on a choice the page is just redrawing can miss: click again
+        standard.click()
+        wait_idle(page)
+        if standard.get_attribute("aria-checked") == "true":
+            break
+    expect(standard).to_have_attribute("aria-checked", "true")
 
     # close the conference and fetch the minutes
     click_tab(page, "Referat og afslutning")
@@ -128,8 +134,11 @@ def test_record_sign_off_download_and_follow_up(page: Page, app_server, demo_url
     # Opfølgning: both steps, open, for this patient
     page.goto(f"{app_server.url}/opfoelgning?vis=alle&patient={one_case['name']}")
     wait_idle(page)
-    expect(page.get_by_text("Kognitiv funktionel terapi (CFT)", exact=True)).to_be_visible()
-    expect(page.get_by_text("Medicinsamtale", exact=True)).to_be_visible()
+    # the demo's own history may hold earlier steps of the same kind: read this conference's
+    from_here = page.get_by_role("paragraph").filter(
+        has_text=f"konference {date_short(DAY)}")
+    expect(from_here.filter(has_text="Kognitiv funktionel terapi (CFT)")).to_have_count(1)
+    expect(from_here.filter(has_text="Medicinsamtale")).to_have_count(1)
     screenshot(page, "e2e_opfoelgning")
 
     # the patient's next conference shows the steps still open from this one

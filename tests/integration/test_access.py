@@ -4,7 +4,7 @@ access log searchable, local logins."""
 import datetime as dt
 
 import pytest
-from sqlalchemy import delete, select
+from sqlalchemy import select
 
 from conference.permissions import Action
 from conference.services.access import (
@@ -65,26 +65,18 @@ def test_inactive_staff_is_refused(db):
         authorize(db, gone, Action.VIEW_PATIENTS)
 
 
-def test_a_refusal_is_logged_in_its_own_transaction(clean_engine):
-    with session_scope(clean_engine) as session:
+def test_a_refusal_is_logged_in_its_own_transaction(own_engine):
+    with session_scope(own_engine) as session:
         reader = f.staff(session, roles=(Role.LAESER,))
         reader_id = reader.id
-    try:
-        with pytest.raises(PermissionDenied) as caught, session_scope(clean_engine) as session:
-            authorize(session, session.get(type(reader), reader_id), Action.SIGN_OFF)
-        log_denial(clean_engine, caught.value)
-        with session_scope(clean_engine) as session:
-            event = session.scalars(
-                select(SecurityEvent).where(SecurityEvent.staff_id == reader_id)
-            ).one()
-            assert event.kind == "denied" and "underskrive" in event.detail
-    finally:
-        with session_scope(clean_engine) as session:
-            session.execute(delete(SecurityEvent).where(SecurityEvent.staff_id == reader_id))
-            from db.models import Staff, StaffRole
-
-            session.execute(delete(StaffRole).where(StaffRole.staff_id == reader_id))
-            session.execute(delete(Staff).where(Staff.id == reader_id))
+    with pytest.raises(PermissionDenied) as caught, session_scope(own_engine) as session:
+        authorize(session, session.get(type(reader), reader_id), Action.SIGN_OFF)
+    log_denial(own_engine, caught.value)
+    with session_scope(own_engine) as session:
+        event = session.scalars(
+            select(SecurityEvent).where(SecurityEvent.staff_id == reader_id)
+        ).one()
+        assert event.kind == "denied" and "underskrive" in event.detail
 
 
 def test_access_log_is_searchable_by_patient_and_staff_for_admins_only(db):
@@ -110,7 +102,7 @@ def test_access_log_is_searchable_by_patient_and_staff_for_admins_only(db):
 
 def test_local_login_with_argon2_and_every_attempt_logged(db):
     person = f.staff(db, "Hanne")
-    set_password(db, person.initials, "en lang nok adgangskode")
+    set_password(db, person, person.initials, "en lang nok adgangskode")
     assert person.password_hash.startswith("$argon2")
     assert authenticate(db, person.initials.lower(), "en lang nok adgangskode") is person
     assert authenticate(db, person.initials, "forkert") is None
@@ -118,4 +110,4 @@ def test_local_login_with_argon2_and_every_attempt_logged(db):
     kinds = [e.kind for e in db.scalars(select(SecurityEvent).order_by(SecurityEvent.id))]
     assert kinds[-3:] == ["login_ok", "login_failed", "login_failed"]
     with pytest.raises(InvalidInput, match="mindst 12"):
-        set_password(db, person.initials, "kort")
+        set_password(db, person, person.initials, "kort", old_password="en lang nok adgangskode")

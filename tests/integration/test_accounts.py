@@ -157,9 +157,11 @@ def test_set_password_works_for_a_created_staff_member(empty_db, capsys, monkeyp
     assert main(ADMIN) == 0
     assert main(["create-staff", "LL", "--name", "Lene Læge", "--profession", "laege",
                  "--role", "behandler", "--as", "AA"]) == 0
-    monkeypatch.setattr("sys.stdin", io.StringIO("korrekt hest batteri\n"))
-    assert main(["set-password", "LL", "--password-stdin"]) == 0
-    assert "Adgangskode sat for Lene Læge (LL)." in capsys.readouterr().out
+    monkeypatch.setattr("sys.stdin", io.StringIO("administratorens kode\n"))
+    assert main(["set-password", "AA", "--password-stdin"]) == 0  # the first administrator
+    monkeypatch.setattr("sys.stdin", io.StringIO("administratorens kode\nkorrekt hest batteri\n"))
+    assert main(["set-password", "LL", "--as", "AA", "--password-stdin"]) == 0
+    assert "Adgangskode sat for Lene Læge (LL) af AA." in capsys.readouterr().out
     with session_scope(empty_db) as session:
         assert authenticate(session, "ll", "korrekt hest batteri").initials == "LL"
         assert authenticate(session, "LL", "forkert") is None

@@ -9,7 +9,7 @@ import threading
 from dataclasses import dataclass
 
 import pytest
-from sqlalchemy import delete, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from conference.services import cases
@@ -31,7 +31,6 @@ from db.models import (
     PresentationTemplate,
     Profession,
     Staff,
-    StaffRole,
     TeamFunction,
     TeamNote,
 )
@@ -242,7 +241,12 @@ def test_second_save_of_the_same_field_returns_both_texts_and_writes_nothing(db,
     assert result.saved_by == case.doctor.name and result.version == 2
     stored = cases.case_detail(db, case.item.id, TODAY)
     assert stored.values["tre_p"] == "Lægens tekst" and "barrierer" not in stored.values
-    assert stored.version == 2 and len(audit_rows(db, "case_presentation")) == audits
+    assert stored.version == 2
+    # nothing written but the conflict's own audit row (who, what they tried, the other text)
+    (*_, row) = rows = audit_rows(db, "case_presentation")
+    assert len(rows) == audits + 1 and row.action == "conflict" and row.actor_id == case.nurse.id
+    assert row.after["fields"] == {"tre_p": "Sygeplejerskens tekst"}
+    assert row.before["fields"] == {"tre_p": "Lægens tekst"}
     # the person chose their own text after seeing both: saving from the stored version wins
     keep = cases.save_draft(db, case.nurse, case.item.id, {"tre_p": "Sygeplejerskens tekst"},
                             {"tre_p": "Lægens tekst"}, result.version)
@@ -427,41 +431,28 @@ def test_unknown_case_is_not_found(db) -> None:
 
 
 @pytest.fixture
-def committed(clean_engine):
-    """A case committed to the database (concurrent sessions must see it); removed after."""
-    with Session(clean_engine) as session:
-        had_template = session.scalar(select(func.count(PresentationTemplate.id))) > 0
+def committed(own_engine):
+    """A case committed to a database of the test's own (concurrent sessions must see it; what
+    the saves log cannot be deleted again, the logs are append-only)."""
+    with Session(own_engine) as session:
         nurse = f.staff(session, "Sara Samtidig", Profession.SYGEPLEJERSKE)
         doctor = f.staff(session, "Lars Samtidig")
         who = f.patient(session, "Samtidig", pal=doctor, nurse=nurse)
         meeting = f.conference(session, dt.date(2031, 1, 1), ConferenceStatus.PLANNED)
         item = on_agenda(session, who, meeting)
         session.commit()
-        ids = dict(staff=[nurse.id, doctor.id], patient=who.id, conference=meeting.id,
-                   item=item.id)
-    yield ids
-    with Session(clean_engine) as session:
-        session.execute(delete(AuditLog).where(AuditLog.actor_id.in_(ids["staff"])))
-        session.execute(delete(CasePresentation).where(
-            CasePresentation.agenda_item_id == ids["item"]))
-        session.execute(delete(AgendaItem).where(AgendaItem.id == ids["item"]))
-        session.execute(delete(Conference).where(Conference.id == ids["conference"]))
-        if not had_template:
-            session.execute(delete(PresentationTemplate))
-        session.execute(delete(Patient).where(Patient.id == ids["patient"]))
-        session.execute(delete(StaffRole).where(StaffRole.staff_id.in_(ids["staff"])))
-        session.execute(delete(Staff).where(Staff.id.in_(ids["staff"])))
-        session.commit()
+        return dict(staff=[nurse.id, doctor.id], patient=who.id, conference=meeting.id,
+                    item=item.id)
 
 
-def _race(clean_engine, ids, changes_per_writer, version):
+def _race(engine, ids, changes_per_writer, version):
     """Every writer loads the case, waits for the others, then saves at the same moment."""
     barrier = threading.Barrier(len(changes_per_writer))
     results: list[object] = [None] * len(changes_per_writer)
 
     def writer(k: int) -> None:
         try:
-            with Session(clean_engine, expire_on_commit=False) as session:
+            with Session(engine, expire_on_commit=False) as session:
                 actor = session.get(Staff, ids["staff"][k % 2])
                 base = cases.case_detail(session, ids["item"], TODAY).values
                 session.commit()  # end the read: no snapshot held while waiting
@@ -482,25 +473,25 @@ def _race(clean_engine, ids, changes_per_writer, version):
 
 
 @pytest.mark.parametrize("existing", [False, True], ids=["first-save", "later-save"])
-def test_two_concurrent_saves_of_one_field_cannot_both_win(clean_engine, committed,
+def test_two_concurrent_saves_of_one_field_cannot_both_win(own_engine, committed,
                                                            existing) -> None:
     version = None
     if existing:
-        with Session(clean_engine, expire_on_commit=False) as session:
+        with Session(own_engine, expire_on_commit=False) as session:
             actor = session.get(Staff, committed["staff"][0])
             version = cases.save_draft(session, actor, committed["item"], {"barrierer": "-"},
                                        {}, None).version
             session.commit()
     texts = [{"tre_p": f"Tekst fra skriver {k}"} for k in range(4)]
 
-    results = _race(clean_engine, committed, texts, version)
+    results = _race(own_engine, committed, texts, version)
 
     errors = [r for r in results if isinstance(r, Exception)]
     assert not errors, errors
     winners = [k for k, r in enumerate(results) if isinstance(r, Saved)]
     losers = [r for r in results if isinstance(r, Conflict)]
     assert len(winners) == 1 and len(losers) == 3
-    with Session(clean_engine) as session:
+    with Session(own_engine) as session:
         stored = cases.case_detail(session, committed["item"], TODAY).values
     assert stored["tre_p"] == texts[winners[0]]["tre_p"]
     for loser in losers:  # each loser sees its own text and the stored one

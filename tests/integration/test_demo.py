@@ -12,6 +12,7 @@ import datetime as dt
 import os
 from collections import Counter, defaultdict
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,10 +24,22 @@ from sqlalchemy.orm import Session
 from conference import pathway, pro
 from conference.cpr import parse_cpr
 from conference.services import agenda as agenda_service
+from conference.services import audit
 from conference.services import cases as case_service
 from conference.services import groups as groups_service
-from conference.services.settings import next_conference_date
-from db.demo import TEMPLATE_FIELDS, DemoStats, build_demo, ensure_demo, main
+from conference.services.access import log_access, log_security_event
+from conference.services.settings import is_demo, next_conference_date
+from db import audit_chain, backup
+from db import demo as demo_module
+from db.demo import (
+    TEMPLATE_FIELDS,
+    DemoRefused,
+    DemoStats,
+    build_demo,
+    demo_refusal,
+    ensure_demo,
+    main,
+)
 from db.migrate import upgrade
 from db.models import (
     ActionItem,
@@ -45,12 +58,15 @@ from db.models import (
     PresentationTemplate,
     ProResponse,
     ProScore,
+    Role,
+    SecurityEvent,
     Setting,
     Staff,
     StaffRole,
     TherapyGroup,
 )
 from db.session import make_engine, session_scope
+from tests import factories
 
 TODAY = dt.date(2026, 11, 25)  # a Wednesday: the conference of the day is still to come
 SCALE = 0.25
@@ -660,3 +676,154 @@ def test_cli_reset_builds_into_database_url(
     finally:
         db_session.default_engine().dispose()
         db_session.default_engine.cache_clear()
+
+
+def test_the_demo_logs_are_chained(demo: Built) -> None:
+    """The demo's audit rows (its own, and those of the services that prepared the next
+    conference, dated before today as they were written) verify as one chain."""
+    verdicts = audit_chain.verify(demo.engine)
+    assert all(v.ok for v in verdicts), verdicts
+    assert verdicts[0].table == "audit_log" and verdicts[0].rows > 10
+
+
+# --------------------------------------------------------------------------- real data is safe
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def empty_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A new, empty database on SQLite or on PostgreSQL (dropped afterwards)."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'tom.db'}"
+        return
+    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(text("SELECT 1"))
+    except Exception as exc:  # noqa: BLE001 - any connection problem means: not available
+        admin.dispose()
+        pytest.skip(f"PostgreSQL not reachable: {exc.__class__.__name__}")
+    name = f"demo_guard_{os.getpid()}"
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(PG_URL).set(database=name).render_as_string(False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture
+def real_url(empty_url: str) -> str:
+    """A migrated database with real data: a staff member with a password, a patient, and
+    their audit, access and security log rows; not marked demo."""
+    engine = make_engine(empty_url)
+    upgrade(engine)
+    with session_scope(engine) as session:
+        admin = factories.staff(session, "Rigtig Administrator", roles=(Role.ADMIN,))
+        admin.password_hash = "$argon2id$v=19$m=65536,t=3,p=4$rigtig"
+        patient = factories.patient(session, "Rigtig", pal=admin)
+        audit.record(session, admin, "create", patient)
+        log_access(session, admin, "patient", [patient.id])
+        log_security_event(session, "login_ok", staff_id=admin.id, username=admin.initials)
+    engine.dispose()
+    return empty_url
+
+
+@contextmanager
+def _database_url(monkeypatch: pytest.MonkeyPatch, url: str) -> Iterator[None]:
+    from db import session as db_session
+
+    monkeypatch.setenv("DATABASE_URL", url)
+    db_session.default_engine.cache_clear()
+    try:
+        yield
+    finally:
+        db_session.default_engine().dispose()
+        db_session.default_engine.cache_clear()
+
+
+@pytest.mark.parametrize("flags", [[], ["--reset"], ["--if-empty"], ["--reset", "--if-empty"]],
+                         ids=["plain", "reset", "if-empty", "reset-if-empty"])
+def test_cli_refuses_a_database_with_real_data_whatever_the_flags(
+    real_url: str, flags: list[str], monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Nothing is dropped, filled or marked demo. `--if-empty` alone (what `make run` does
+    before starting the app) then has nothing to do and says so (exit 0); every other
+    combination asks to destroy or fill and is refused (exit 2)."""
+    engine = make_engine(real_url)
+    before = backup.fingerprint(engine)
+    only_ensure = flags == ["--if-empty"]
+    with _database_url(monkeypatch, real_url):
+        status = main(["--scale", "0.03", "--today", TODAY.isoformat(), *flags])
+    out = capsys.readouterr()
+    if only_ensure:
+        assert status == 0 and "demo-centret indlæses ikke" in out.out
+    else:
+        assert status == 2
+        assert "Databasen er ikke en demo-database og indeholder data (patienter, " \
+               "medarbejdere, auditlog, sikkerhedslog, adgangslog)" in out.err
+        assert "Intet er ændret." in out.err
+    assert backup.fingerprint(engine) == before  # not one row, table or trigger touched
+    with Session(engine) as session:
+        assert not is_demo(session)
+    assert all(v.ok for v in audit_chain.verify(engine))
+    engine.dispose()
+
+
+def test_build_demo_never_marks_a_database_with_real_data(
+    real_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    engine = make_engine(real_url)
+    before = backup.fingerprint(engine)
+    with pytest.raises(DemoRefused, match="ikke en demo-database"), \
+            session_scope(engine) as session:
+        build_demo(session, scale=0.03, today=TODAY)
+    # the flag itself: even past the first check, it is not set with staff with a password
+    monkeypatch.setattr(demo_module, "demo_refusal", lambda connection: None)
+    with pytest.raises(DemoRefused, match="Demo-markeringen sættes ikke"), \
+            session_scope(engine) as session:
+        build_demo(session, scale=0.03, today=TODAY)
+    assert backup.fingerprint(engine) == before
+    engine.dispose()
+
+
+def test_a_patient_alone_is_real_data_too(empty_url: str, monkeypatch) -> None:
+    engine = make_engine(empty_url)
+    upgrade(engine)
+    with session_scope(engine) as session:
+        factories.patient(session, "Eneste")
+    with engine.connect() as connection:
+        assert "(patienter)" in (demo_refusal(connection) or "")
+    monkeypatch.setattr(demo_module, "demo_refusal", lambda connection: None)
+    with pytest.raises(DemoRefused, match="Demo-markeringen sættes ikke"), \
+            session_scope(engine) as session:
+        build_demo(session, scale=0.03, today=TODAY)
+    engine.dispose()
+
+
+def test_cli_resets_a_demo_database_logs_included(
+    empty_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Empty: built. Marked demo, with log rows: reset (every table dropped, the logs' triggers
+    with them) and built again, its logs a new chain."""
+    with _database_url(monkeypatch, empty_url):
+        assert main(["--scale", "0.03", "--today", TODAY.isoformat(), "--reset"]) == 0
+        engine = make_engine(empty_url)
+        with session_scope(engine) as session:
+            admin = session.scalars(select(Staff).order_by(Staff.id)).first()
+            log_security_event(session, "login_ok", staff_id=admin.id, username="efter")
+            first_build = session.scalar(select(func.count()).select_from(AuditLog))
+        engine.dispose()
+        assert main(["--scale", "0.03", "--today", TODAY.isoformat(), "--reset"]) == 0
+        engine = make_engine(empty_url)
+        with Session(engine) as session:
+            assert is_demo(session)
+            assert session.scalar(select(func.count()).select_from(AuditLog)) == first_build
+            assert not session.scalars(select(SecurityEvent).where(
+                SecurityEvent.username == "efter")).all()
+        assert all(v.ok for v in audit_chain.verify(engine))
+        engine.dispose()
+    assert "Demo-centret" in capsys.readouterr().out

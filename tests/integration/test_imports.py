@@ -10,14 +10,17 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
+import logging
 import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-from openpyxl import load_workbook
+from openpyxl import Workbook, load_workbook
 from sqlalchemy import func, select
+from sqlalchemy import text as sql
+from sqlalchemy.exc import DataError, DBAPIError
 from sqlalchemy.orm import Session
 
 from conference import exporting, pro
@@ -56,7 +59,6 @@ from db.models import (
     Role,
     Sex,
     Staff,
-    StaffRole,
     TeamFunction,
     TherapyGroup,
     Timepoint,
@@ -336,17 +338,35 @@ def test_after_an_update_the_same_file_is_idempotent_without_choosing_again(db, 
     assert counts(db) == before
 
 
+def test_a_birth_date_before_1900_is_refused_naming_the_row(db, actor) -> None:
+    """Issue 13: a CPR number whose 7th digit puts the birth in the 1800s is no patient."""
+    before = counts(db)
+    with pytest.raises(ImportRejected) as rejected:
+        load(db, actor, "patienter", "patienter_usandsynlig_alder.csv")
+
+    (issue,) = rejected.value.plan.issues
+    assert issue.text() == (
+        "Række 2, kolonne »CPR«: 020460-5424: fødselsdatoen 02.04.1860 ligger før år 1900. "
+        "Kontrollér CPR-nummeret (7. ciffer afgør århundredet).")
+    assert not db.scalars(select(Patient).where(Patient.cpr == OLDEST)).all()
+    assert counts(db) == before
+
+
 def test_a_patient_over_110_is_imported_with_a_warning_naming_the_row(db, actor) -> None:
-    result = load(db, actor, "patienter", "patienter_usandsynlig_alder.csv")
+    from conference.cpr import make_cpr
+
+    born = make_cpr(dt.date(1905, 4, 2), "K", 19)  # 121 years old at the referral
+    text = f"CPR;Navn;Henvist\n{born};Olga Oldemor;01-06-2026\n".encode()
+    result = apply_import(db, actor, "patienter", text, "f.csv", today=TODAY)
 
     assert result.run_id is not None  # a warning does not stop the import
-    assert patient(db, OLDEST).birth_date == dt.date(1860, 4, 2)
+    assert patient(db, born).birth_date == dt.date(1905, 4, 2)
     (warning,) = result.plan.warnings
     assert (warning.row, warning.column) == (2, "CPR")
     assert warning.text() == (
-        "Række 2, kolonne »CPR«: 020460-5424: fødselsdatoen 02.04.1860 giver en alder på 166 år "
-        "ved henvisningen 01.06.2026 – over 110 år. Kontrollér CPR-nummeret (7. ciffer afgør "
-        "århundredet).")
+        f"Række 2, kolonne »CPR«: {born[:6]}-{born[6:]}: fødselsdatoen 02.04.1905 giver en "
+        "alder på 121 år ved henvisningen 01.06.2026 – over 110 år. Kontrollér CPR-nummeret "
+        "(7. ciffer afgør århundredet).")
     assert "Advarsler (forhindrer ikke importen):" in result.plan.report_text()
 
 
@@ -461,7 +481,7 @@ def test_a_later_roster_adds_sessions_after_the_last_and_refuses_earlier_ones(db
     load(db, actor, "hold", "hold_enkelt.xlsx")
     grp, kind = "Mindfulness – hold 3", "Mindfulness"
     later = (f"Hold;Indsats;CPR;05-11-2026;12-11-2026;10-12-2026\n"
-             f"{grp};{kind};{DORTHE};M;U;M\n").encode()
+             f"{grp};{kind};{DORTHE};M;U;A\n").encode()  # afbud: the one mark given ahead
     result = apply_import(db, actor, "hold", later, "senere.csv", today=TODAY)
     assert result.plan.counts() == {("group_session", "create"): 1,
                                     ("therapy_group", "update"): 1,
@@ -738,6 +758,238 @@ def test_a_preview_that_went_stale_is_not_applied(db, actor) -> None:
     assert counts(db) == before
 
 
+# --------------------------------------------------------------------------- plausibility
+# Issue 13: what no clinic file holds is refused with the row and column, nothing written.
+
+
+def rejected_issues(db: Session, actor: Staff, kind: str, data: str | bytes,
+                    name: str = "f.csv") -> list[tuple[int | None, str | None, str]]:
+    before = counts(db)
+    with pytest.raises(ImportRejected) as rejected:
+        apply_import(db, actor, kind, data.encode() if isinstance(data, str) else data, name,
+                     today=TODAY)
+    assert "Intet er gemt" in str(rejected.value)
+    assert counts(db) == before
+    return [(i.row, i.column, i.message) for i in rejected.value.plan.issues]
+
+
+def test_birth_and_referral_dates_after_today_or_before_1900_are_refused(db, actor) -> None:
+    from conference.cpr import make_cpr
+
+    unborn = make_cpr(dt.date(2030, 1, 1), "K", 1)  # 7th digit 4-9 and year 30: 2030
+    text = (f"CPR;Navn;Henvist\n{unborn};Fremtid Barn;01-06-2026\n"
+            f"{ANNE};Anne Sørensen;01-01-2099\n{CAMILLA};Camilla Hansen;31-12-1899\n"
+            f"{DORTHE};Dorthe Ågård;25-11-2026\n")
+
+    assert rejected_issues(db, actor, "patienter", text) == [
+        (2, "CPR", f"{unborn[:6]}-{unborn[6:]}: fødselsdatoen 01.01.2030 ligger efter dags "
+                   "dato (25.11.2026). Kontrollér CPR-nummeret (7. ciffer afgør århundredet)."),
+        (3, "Henvist", "henvisningsdatoen 01.01.2099 ligger efter dags dato (25.11.2026)"),
+        (4, "Henvist", "henvisningsdatoen 31.12.1899 ligger før år 1900"),
+    ]  # row 5, referred today, is fine
+
+
+def test_course_dates_only_a_planned_step_may_lie_ahead(db, actor) -> None:
+    load(db, actor, "patienter", "patienter.csv")
+    text = ("CPR;Indsats;Status;Planlagt;Start;Slut\n"
+            f"{ANNE};visitation;Gennemført;;01-01-2099;01-01-2099\n"
+            f"{BJORN};Kort primærsamtale;Planlagt;01-01-2099;01-02-2099;\n"
+            f"{CAMILLA};visitation;Gennemført;;01-01-1980;\n"
+            f"{DORTHE};visitation;Gennemført;15-06-1899;;\n"
+            f"{ERIK};visitation;I gang;;01-12-2026;\n")
+    ahead = "kun en planlagt indsats kan have start- og slutdato efter i dag"
+
+    assert rejected_issues(db, actor, "forloeb", text) == [
+        (2, "Start", f"startdatoen 01.01.2099 ligger efter dags dato (25.11.2026); {ahead}"),
+        (2, "Slut", f"slutdatoen 01.01.2099 ligger efter dags dato (25.11.2026); {ahead}"),
+        (4, "Start", "startdatoen 01.01.1980 ligger før patientens fødselsdato (28.02.1985)"),
+        (5, "Planlagt", "den planlagte dato 15.06.1899 ligger før år 1900"),
+        (6, "Start", f"startdatoen 01.12.2026 ligger efter dags dato (25.11.2026); {ahead}"),
+    ]  # row 3, a plan for 2099, is fine
+
+
+def test_pro_answered_after_today_or_before_birth_is_refused(db, actor) -> None:
+    load(db, actor, "patienter", "patienter.csv")
+    text = ("CPR;Tidspunkt;Besvaret;nrs_avg\n"
+            f"{ANNE};baseline;01-01-2099;5\n{BJORN};baseline;01-01-1950;5\n"
+            f"{CAMILLA};baseline;12-06-2026;5\n")
+
+    assert rejected_issues(db, actor, "pro", text) == [
+        (2, "Besvaret", "besvarelsesdatoen 01.01.2099 ligger efter dags dato (25.11.2026)"),
+        (3, "Besvaret", "besvarelsesdatoen 01.01.1950 ligger før patientens fødselsdato "
+                        "(03.11.1958)"),
+    ]
+
+
+LMS = "Livet med smerter – hold 41;Livet med smerter"
+
+
+@pytest.mark.parametrize(("header", "reason"), [
+    ("14-13-2026", "'14-13-2026' er ikke en gyldig dato, så fremmødet i kolonnen (2 celler) "
+                   "ville gå tabt"),
+    ("14/10", "'14/10' kan ikke læses som en dato (brug dd-mm-åååå), så fremmødet"),
+    ("Uge 43", "'Uge 43' kan ikke læses som en dato (brug dd-mm-åååå), så fremmødet"),
+    ("Holdgang", "kolonnen er hverken en kendt kolonne eller en dato, men har fremmøde i 2 "
+                 "celler, som ville gå tabt"),
+])
+def test_a_group_column_the_importer_cannot_read_is_refused_when_it_holds_marks(
+    db, actor, header, reason
+) -> None:
+    load(db, actor, "patienter", "patienter.csv")
+    text = (f"Hold;Indsats;CPR;07-10-2026;{header}\n{LMS};{ANNE};M;M\n{LMS};{BJORN};M;A\n")
+
+    ((row, column, message),) = rejected_issues(db, actor, "hold", text)
+
+    assert (row, column) == (1, header) and message.startswith(reason)
+
+
+def test_an_unknown_group_column_without_marks_is_only_a_warning(db, actor) -> None:
+    load(db, actor, "patienter", "patienter.csv")
+    text = (f"Hold;Indsats;CPR;07-10-2026;Kommentar;Uge 44\n{LMS};{ANNE};M;ringer;\n")
+
+    result = apply_import(db, actor, "hold", text.encode(), "f.csv", today=TODAY)
+
+    assert result.run_id is not None
+    assert [(w.column, w.message) for w in result.plan.warnings] == [
+        ("Kommentar", "kolonnen bruges ikke"), ("Uge 44", "kolonnen bruges ikke")]
+
+
+def test_attendance_after_today_is_refused_except_afbud(db, actor) -> None:
+    load(db, actor, "patienter", "patienter.csv")
+    text = ("Hold;Indsats;CPR;Status;18-11-2026;02-12-2026\n"
+            f"{LMS};{ANNE};;M;M\n{LMS};{BJORN};;M;A\n{LMS};{CAMILLA};Gennemført;M;\n")
+
+    assert rejected_issues(db, actor, "hold", text) == [
+        (2, "02-12-2026", "fremmøde »M« på holdgangen 02.12.2026 ligger efter dags dato "
+                          "(25.11.2026); kun afbud kan registreres på forhånd"),
+        (4, "Status", "»Gennemført«, men holdets sidste holdgang (02.12.2026) ligger efter dags "
+                      "dato (25.11.2026)"),
+    ]  # Bjørn's afbud ahead is fine
+    old = f"Hold;Indsats;CPR;01-01-1899\n{LMS};{ANNE};M\n"
+    assert rejected_issues(db, actor, "hold", old) == [
+        (1, "01-01-1899", "holdgangen 01.01.1899 ligger før år 1900")]
+
+
+def test_control_and_bidi_characters_in_a_file_are_refused_naming_row_and_column(
+    db, actor
+) -> None:
+    text = (f"CPR;Fornavn;Efternavn;Henvist\n{ANNE};Anne\x07;Sørensen;01-06-2026\n"
+            f"{BJORN};Bjørn;\u202eølebÆ;03-06-2026\n{CAMILLA};Ca\u200bmilla;Hansen\x1b;"
+            "10-06-2026\n")
+
+    issues = rejected_issues(db, actor, "patienter", text, name="patienter\u202egsv.csv")
+
+    assert [(row, column) for row, column, _ in issues] == [
+        (2, "Fornavn"), (3, "Efternavn"), (4, "Fornavn"), (4, "Efternavn")]
+    assert "styretegnet BEL (U+0007)" in issues[0][2]
+    assert "et tegn, der vender skriveretningen (U+202E)" in issues[1][2]
+    assert "et usynligt tegn (U+200B)" in issues[2][2]
+    assert "styretegnet ESC (U+001B)" in issues[3][2]
+    plan = preview_import(db, actor, "patienter", text.encode(), "patienter\u202egsv.csv",
+                          today=TODAY)
+    assert plan.file_name == "patientergsv.csv"
+    assert not any(ch in plan.report_text() for ch in "\x07\x1b\u202e\u200b")
+
+
+def test_a_nul_byte_late_in_the_file_is_refused_before_anything_is_read(db, actor) -> None:
+    data = (DATA / "patienter.csv").read_bytes().replace(b"Frida", b"Fri\x00da")
+
+    assert rejected_issues(db, actor, "patienter", data) == [
+        (None, None, "Filen indeholder et NUL-tegn (byte 0) på linje 7. Det hører ikke hjemme "
+                     "i en CSV-fil: filen er beskadiget eller sat sammen af flere filer. "
+                     "Eksportér den igen fra kilden.")]
+
+
+def test_cells_beyond_the_header_are_refused(db, actor) -> None:
+    text = (f"CPR;Navn;Henvist\n{ANNE};Anne Sørensen;01-06-2026\n"
+            f"{BJORN};Bjørn Æbelø;03-06-2026;Mikroteam Nord\n")
+    ((row, column, message),) = rejected_issues(db, actor, "patienter", text)
+    assert (row, column) == (3, "kolonne 4")
+    assert message.startswith("rækken har 4 celler, men overskriftsrækken kun 3")
+
+
+def test_a_cpr_number_stored_in_excel_as_a_fraction_is_refused(db, actor) -> None:
+    book = Workbook()
+    book.active.append(["CPR", "Navn", "Henvist"])
+    book.active.append([1705700210, "Anne Sørensen", dt.date(2026, 6, 1)])
+    book.active.append([311580221.5, "Bjørn Æbelø", dt.date(2026, 6, 3)])
+    buffer = io.BytesIO()
+    book.save(buffer)
+
+    ((row, column, message),) = rejected_issues(db, actor, "patienter", buffer.getvalue(),
+                                                name="p.xlsx")
+
+    assert (row, column) == (3, "CPR")
+    assert message.startswith("CPR-nummeret er gemt som et tal med decimaler (311580221,5)")
+
+
+def test_database_errors_never_show_the_statements_parameters(clean_engine) -> None:
+    """make_engine hides parameters: an error's text (every traceback, every log line made
+    from it) names the statement but not the CPR number and name bound to it."""
+    assert clean_engine.hide_parameters
+    with clean_engine.connect() as connection, pytest.raises(DBAPIError) as failed:
+        connection.execute(sql("INSERT INTO no_such_table (cpr, navn) VALUES (:cpr, :navn)"),
+                           {"cpr": ANNE, "navn": "Anne Sørensen"})
+    assert ANNE not in str(failed.value) and "Sørensen" not in str(failed.value)
+    assert "SQL parameters hidden" in str(failed.value)
+
+
+def _refused_by_the_database(db: Session, actor: Staff, plan, caplog) -> str:  # noqa: ANN001
+    before = counts(db)
+    with (caplog.at_level(logging.ERROR), pytest.raises(InvalidInput) as refused,
+          db.begin_nested()):  # the nested transaction: the caller's rollback
+        apply_plan(db, actor, plan)
+    assert counts(db) == before
+    assert refused.value.__cause__ is None and refused.value.__suppress_context__
+    (record,) = [r for r in caplog.records if r.name == "conference.services.imports"]
+    assert record.exc_info is None
+    for secret in (ANNE, "170570", "Anne", "Sørensen", "Gustav", "Holm", "1208490407"):
+        assert secret not in str(refused.value) and secret not in record.getMessage()
+    return str(refused.value)
+
+
+def test_a_database_error_while_importing_is_danish_and_names_no_patient(
+    db, actor, monkeypatch, caplog
+) -> None:
+    from conference.services import imports as service
+
+    plan = preview_import(db, actor, "patienter", (DATA / "patienter.csv").read_bytes(),
+                          "patienter.csv", today=TODAY)
+    write = service._APPLY["patienter"]
+
+    def refused_after_writing(session, who, planned, trail) -> None:  # noqa: ANN001
+        write(session, who, planned, trail)
+        raise DataError("INSERT INTO patient (cpr, first_name) VALUES (%(cpr)s, %(first)s)",
+                        {"cpr": ANNE, "first": "Anne"},
+                        Exception(f"DETAIL: Key (cpr)=({ANNE}) Anne Sørensen"))
+
+    monkeypatch.setitem(service._APPLY, "patienter", refused_after_writing)
+
+    message = _refused_by_the_database(db, actor, plan, caplog)
+
+    assert message == ("Databasen afviste importen, så intet er gemt. Filen blev godkendt ved "
+                       "kontrollen, men noget i den kunne ikke gemmes; kontakt den "
+                       "systemansvarlige (fejlkode Exception).")
+
+
+def test_a_nul_that_reaches_postgresql_is_a_danish_refusal_not_a_traceback(
+    db, actor, caplog
+) -> None:
+    """The reader refuses NUL bytes (above); should one reach PostgreSQL anyway (it cannot
+    store them; SQLite can), the import is refused in Danish, nothing written or logged."""
+    if db.get_bind().dialect.name != "postgresql":
+        pytest.skip("SQLite stores NUL; the reader's refusal is tested on both databases")
+    plan = preview_import(db, actor, "patienter",
+                          f"CPR;Navn;Henvist\n{GUSTAV};Gustav Holm;01-09-2026\n".encode(),
+                          "f.csv", today=TODAY)
+    plan.changes[0].payload["last_name"] = "Ho\x00lm"
+
+    message = _refused_by_the_database(db, actor, plan, caplog)
+
+    assert message.startswith("Databasen afviste importen, så intet er gemt.")
+    assert message.endswith("(fejlkode DataError).")
+
+
 # --------------------------------------------------------------------------- exports
 
 
@@ -809,35 +1061,26 @@ def test_a_pro_export_imports_again_without_changes(db, actor, fmt) -> None:
     assert counts(db) == before
 
 
-def test_two_people_importing_the_same_patients_at_once_cannot_both_win(clean_engine) -> None:
+def test_two_people_importing_the_same_patients_at_once_cannot_both_win(own_engine) -> None:
     """The second confirmation finds the rows written meanwhile: refused, nothing half-done."""
     data = (DATA / "patienter.csv").read_bytes()
-    with Session(clean_engine, expire_on_commit=False) as setup:
+    with Session(own_engine, expire_on_commit=False) as setup:
         staff = [f.staff(setup, "Lise Læge", initials="LL", roles=(Role.ADMIN,)),
                  f.staff(setup, "Mads Madsen", initials="MM", roles=(Role.ADMIN,)),
                  f.staff(setup, "Sara", Profession.SYGEPLEJERSKE, initials="SS"),
                  f.staff(setup, "Tina", Profession.SYGEPLEJERSKE, initials="TT")]
         setup.commit()
-    try:
-        with Session(clean_engine) as first, Session(clean_engine) as second:
-            plan = preview_import(first, staff[1], "patienter", data, "a.csv", today=TODAY)
-            apply_import(second, staff[0], "patienter", data, "b.csv", today=TODAY)
-            second.commit()
-            with pytest.raises(InvalidInput, match="Andre har ændret de samme data"):
-                apply_plan(first, staff[1], plan)
-            first.rollback()
-        with Session(clean_engine) as check:
-            assert check.scalar(select(func.count()).select_from(Patient)) == 6
-            runs = check.scalars(select(ImportRun)).all()
-            assert [r.actor_id for r in runs] == [staff[0].id]
-    finally:
-        with Session(clean_engine) as cleanup:
-            for table in ("audit_log", "import_run", "patient", "microteam_member", "microteam"):
-                cleanup.execute(Base.metadata.tables[table].delete())
-            ids = [s.id for s in staff]
-            cleanup.execute(StaffRole.__table__.delete().where(StaffRole.staff_id.in_(ids)))
-            cleanup.execute(Staff.__table__.delete().where(Staff.id.in_(ids)))
-            cleanup.commit()
+    with Session(own_engine) as first, Session(own_engine) as second:
+        plan = preview_import(first, staff[1], "patienter", data, "a.csv", today=TODAY)
+        apply_import(second, staff[0], "patienter", data, "b.csv", today=TODAY)
+        second.commit()
+        with pytest.raises(InvalidInput, match="Andre har ændret de samme data"):
+            apply_plan(first, staff[1], plan)
+        first.rollback()
+    with Session(own_engine) as check:
+        assert check.scalar(select(func.count()).select_from(Patient)) == 6
+        runs = check.scalars(select(ImportRun)).all()
+        assert [r.actor_id for r in runs] == [staff[0].id]
 
 
 # --------------------------------------------------------------------------- who may
@@ -954,4 +1197,48 @@ def test_the_command_line_refuses_another_person_unless_told_to_update(tmp_path)
         update = session.scalars(select(AuditLog).where(AuditLog.action == "update")).one()
         assert update.before["first_name"] == "Anne" and update.after["first_name"] == "Anna"
         assert session.get(Staff, update.actor_id).initials == "LL"
+    engine.dispose()
+
+
+def test_the_command_line_refuses_in_danish_without_a_traceback(tmp_path) -> None:
+    """A NUL byte, a file over the size limit (refused before it is read) and a mapping that
+    is not JSON: Danish messages, no traceback, nothing written."""
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    engine = make_engine(url)
+    upgrade(engine)
+    with Session(engine) as session:
+        f.staff(session, "Lise Læge", initials="LL", roles=(Role.ADMIN,))
+        session.commit()
+    engine.dispose()
+    nul = tmp_path / "nul.csv"
+    nul.write_bytes((DATA / "patienter.csv").read_bytes().replace(b"Frida", b"Fri\x00da"))
+    huge = tmp_path / "stor.csv"
+    with huge.open("wb") as sparse:  # 60 MB on paper, nothing on disk
+        sparse.truncate(60 * 1024 * 1024)
+    broken = tmp_path / "kortlaegning.json"
+    broken.write_text("{columns: ", encoding="utf-8")
+
+    def cli(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [sys.executable, "-m", "conference.importing", *args, "--as", "LL", "--today",
+             TODAY.isoformat()], capture_output=True, text=True,
+            env=os.environ | {"DATABASE_URL": url}, cwd=DATA.parents[1], timeout=120,
+        )
+
+    refused = cli("patienter", str(nul))
+    assert refused.returncode == 1
+    assert "Filen indeholder et NUL-tegn (byte 0) på linje 7." in refused.stdout
+    too_big = cli("patienter", str(huge))
+    assert too_big.returncode == 1
+    assert too_big.stderr.startswith("Filen er for stor (60 MB; højst 50 MB)")
+    not_json = cli("pro", str(DATA / "pro_paindata.csv"), "--source", "PainData",
+                   "--save-mapping", str(broken))
+    assert not_json.returncode == 2
+    assert "er ikke gyldig JSON (linje 1, kolonne 2)" in not_json.stderr
+    for done in (refused, too_big, not_json):
+        assert "Traceback" not in done.stdout + done.stderr
+    engine = make_engine(url)
+    with Session(engine) as session:
+        assert session.scalar(select(func.count()).select_from(Patient)) == 0
+        assert session.scalar(select(func.count()).select_from(ImportRun)) == 0
     engine.dispose()

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import copy
+import csv
 import datetime as dt
 import io
+import zipfile
 
 import pytest
 from hypothesis import given
@@ -12,6 +14,7 @@ from hypothesis import strategies as st
 from openpyxl import Workbook, load_workbook
 
 from conference.exporting import ExportTable, neutralise, to_csv, to_xlsx
+from conference.importing import reading
 from conference.importing.mapping import (
     MappingProblem,
     editor_rows,
@@ -19,6 +22,7 @@ from conference.importing.mapping import (
     parse_mapping,
     standard_mapping,
 )
+from conference.importing.plausible import date_problem
 from conference.importing.reading import FileProblem, read_table
 from conference.importing.report import CREATE, UPDATE, Change, IdentityConflict, Issue, Plan
 from conference.importing.sheet import read_cpr
@@ -186,6 +190,336 @@ def test_xlsx_keeps_types_and_row_numbers() -> None:
 def test_files_that_cannot_be_read_say_what_to_do(data, reason) -> None:
     with pytest.raises(FileProblem, match=reason.replace("(", r"\(").replace(")", r"\)")):
         read_table(data)
+
+
+# --------------------------------------------------------------------------- what no file holds
+# Issue 13: every refusal Danish, with the row and column where they can be named.
+
+
+def _xlsx(rows: list[list[object]]) -> bytes:
+    book = Workbook()
+    for row in rows:
+        book.active.append(row)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("char", "named"),
+    [
+        ("\x07", "styretegnet BEL (U+0007)"),
+        ("\x1b", "styretegnet ESC (U+001B)"),
+        ("\x85", "styretegnet U+0085"),
+        ("\u202e", "et tegn, der vender skriveretningen (U+202E)"),
+        ("\u2066", "et tegn, der vender skriveretningen (U+2066)"),
+        ("\u200b", "et usynligt tegn (U+200B)"),
+        ("\ufeff", "et usynligt tegn (U+FEFF)"),
+    ],
+)
+def test_control_and_bidi_characters_are_refused_with_row_and_column(char, named) -> None:
+    data = f"CPR;Navn;Henvist\n0707614285;Søren{char} Ærø;01-06-2026\n".encode()
+
+    table = read_table(data)
+
+    (issue,) = table.issues
+    assert (issue.row, issue.column) == (2, "Navn")
+    assert issue.message.startswith(f"teksten indeholder {named}, som ikke ses")
+    assert table.rows[0].values[1] == "Søren Ærø"  # no later message shows the character
+
+
+def test_invisible_characters_in_excel_cells_and_headers_are_refused() -> None:
+    """Excel writes a control character as _x0007_: read as the character it stands for."""
+    table = read_table(_xlsx([["CPR", "Na\u200bvn", "Note"],
+                              ["0707614285", "Bo\u202eB", "Bel_x0007_"],
+                              ["0101014320", "Åse", "to_x000D_\nlinjer"]]))
+
+    assert [(i.row, i.column) for i in table.issues] == [(1, "kolonne 2"), (2, "Navn"),
+                                                         (2, "Note")]
+    assert table.headers == ["CPR", "Navn", "Note"]
+    assert table.rows[1].values[2] == "to\r\nlinjer"  # a line break in a cell is fine
+
+
+def test_tab_and_line_breaks_in_a_quoted_cell_are_not_control_characters() -> None:
+    table = read_table('CPR;Note\n0707614285;"første\r\nanden\tlinje"\n'.encode())
+    assert not table.issues and table.rows[0].values[1] == "første\r\nanden\tlinje"
+
+
+@pytest.mark.parametrize(
+    ("data", "line"),
+    [
+        (b"CPR;Navn\n" + b"0707614285;Bo\n" * 300 + b"0101014320;\x00\n", 302),
+        (b"\xef\xbb\xbfCPR;Navn\n" + b"0707614285;Bo\n" * 300 + b"\x00", 302),
+        ("CPR;Navn\n".encode("utf-16") + ("0707614285;Bo\n" * 300 + "x\x00\n").encode(
+            "utf-16-le"), 302),
+    ],
+    ids=["utf-8", "utf-8-bom", "utf-16"],
+)
+def test_a_nul_byte_late_in_a_file_is_refused_before_parsing(data, line) -> None:
+    with pytest.raises(FileProblem) as refused:
+        read_table(data)
+    assert str(refused.value).startswith("Filen indeholder et NUL-tegn")
+    assert f"på linje {line}." in str(refused.value)
+
+
+def test_a_file_mixing_utf8_and_windows_1252_is_refused() -> None:
+    data = ("CPR;Navn\n0707614285;Søren\n".encode() + "0101014320;Åse\n".encode("cp1252"))
+    with pytest.raises(FileProblem) as refused:
+        read_table(data)
+    assert str(refused.value).startswith(
+        "Filen blander to tegnsæt: linje 2 er skrevet som UTF-8, men linje 3 som Windows-1252")
+
+
+def test_a_utf8_bom_file_with_windows_1252_letters_is_refused_as_mixed() -> None:
+    data = b"\xef\xbb\xbfCPR;Navn\n0707614285;" + "Søren".encode("cp1252") + b"\n"
+    with pytest.raises(FileProblem, match="blander to tegnsæt"):
+        read_table(data)
+
+
+@pytest.mark.parametrize("text", ["Ã\u00a0Hansen", "Lise â€“ Hansen", "Ã\u2019sa", "Hans\ufffdn"])
+def test_likely_mojibake_in_a_clean_file_is_a_warning_naming_the_cell(text) -> None:
+    table = read_table(f"CPR;Navn\n0707614285;{text}\n".encode())
+    assert not table.issues
+    (warning,) = table.warnings
+    assert (warning.row, warning.column) == (2, "Navn")
+    assert "ser ud til at have forkert kodede tegn" in warning.message
+
+
+def test_sure_mojibake_names_the_first_cell() -> None:
+    with pytest.raises(FileProblem) as refused:
+        read_table(_xlsx([["CPR", "Navn"], ["0707614285", "SÃ¸ren"]]))
+    assert "første gang i række 2, kolonne »Navn«" in str(refused.value)
+
+
+@pytest.mark.parametrize(
+    ("data", "reason"),
+    [
+        ('CPR;Navn;Henvist\n0707614285;"Hansen, Søren;01-06-2026\n0101014320;Åse;02-06-2026\n',
+         "Række 2: et anførselstegn (\") i rækken lukkes aldrig, så resten af filen (linje 2–3)"),
+        ('CPR;Navn;Henvist\n0707614285;"Hansen;01-06-2026\n0101014320;"Åse";02-06-2026\n',
+         "Række 2: et anførselstegn (\") i rækken lukkes ikke på linje 2"),
+        ('CPR;Navn\n0707614285;Bo\n0101014320;"Åse" Øst\n',
+         "Række 3 (linje 3): efter et afsluttende anførselstegn (\") står der mere tekst"),
+    ],
+    ids=["never-closed", "closed-rows-later", "text-after-closing"],
+)
+def test_quotes_that_do_not_close_are_reported_as_such(data, reason) -> None:
+    with pytest.raises(FileProblem) as refused:
+        read_table(data.encode())
+    assert str(refused.value).startswith(reason)
+
+
+def test_a_quote_open_to_the_end_of_a_big_file_is_a_quote_problem_not_a_field_limit() -> None:
+    data = 'CPR;Navn\n0707614285;"Bo\n' + "0101014320;Åse Øst Ærøskøbing\n" * 6000
+    with pytest.raises(FileProblem, match=r"Række 2: et anførselstegn .* lukkes aldrig"):
+        read_table(data.encode())
+
+
+@pytest.mark.parametrize("excel", [False, True])
+def test_a_row_with_more_cells_than_the_header_is_refused(excel) -> None:
+    rows = [["CPR", "Navn"], ["0707614285", "Bo", "", "01-06-2026"], ["0101014320", "Åse"]]
+    data = _xlsx(rows) if excel else "\n".join(";".join(r) for r in rows).encode()
+
+    table = read_table(data)
+
+    (issue,) = table.issues
+    assert (issue.row, issue.column) == (2, "kolonne 4")
+    assert issue.message.startswith("rækken har 4 celler, men overskriftsrækken kun 2")
+
+
+def test_data_under_a_blank_header_is_refused_once_for_the_column() -> None:
+    table = read_table(b"CPR;;Navn\n0707614285;x;Bo\n0101014320;;Aase\n0202024321;y;Cy\n")
+    (issue,) = table.issues
+    assert (issue.row, issue.column) == (1, "kolonne 2")
+    assert issue.message.startswith("kolonnen har ingen overskrift, men data i 2 rækker (fx "
+                                    "række 2)")
+
+
+def test_rows_are_counted_while_reading_and_reading_stops_at_the_limit(monkeypatch) -> None:
+    monkeypatch.setattr(reading, "MAX_ROWS", 5)
+    read_table(b"CPR\n" + b"0707614285\n" * 5)  # at the limit: read
+    pulled = []
+
+    def lines():  # noqa: ANN202 - what the reader pulls from the file
+        yield "CPR\n"
+        for n in range(1_000_000):
+            pulled.append(n)
+            yield "0707614285\n"
+
+    builder = reading._Builder("test")
+    with pytest.raises(FileProblem, match="flere end 5 rækker under overskriften"):
+        for row in csv.reader(lines()):
+            builder.add(row)
+    assert len(pulled) == 6  # stopped at the first row over the limit
+
+
+def _declaring(data: bytes, dimension: str | None) -> bytes:
+    """The workbook with the size its sheet declares replaced (None: no declaration)."""
+    with zipfile.ZipFile(io.BytesIO(data)) as source:
+        parts = {name: source.read(name) for name in source.namelist()}
+    sheet = parts["xl/worksheets/sheet1.xml"]
+    start = sheet.index(b"<dimension")
+    end = sheet.index(b"/>", start) + 2
+    declared = f'<dimension ref="{dimension}"/>'.encode() if dimension else b""
+    parts["xl/worksheets/sheet1.xml"] = sheet[:start] + declared + sheet[end:]
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as target:
+        for name, content in parts.items():
+            target.writestr(name, content)
+    return buffer.getvalue()
+
+
+def test_an_excel_sheet_declaring_too_many_rows_is_refused_before_reading_them(
+    monkeypatch
+) -> None:
+    monkeypatch.setattr(reading, "MAX_ROWS", 5)
+    data = _xlsx([["CPR"]] + [["0707614285"]] * 6)
+    with pytest.raises(FileProblem, match="Excel-arket har 6 rækker under overskriften; der kan "
+                                          "højst importeres 5 rækker"):
+        read_table(data)
+    # a sheet declaring fewer rows than it has is read as a stream, and stopped at the limit
+    with pytest.raises(FileProblem, match="Filen har flere end 5 rækker under overskriften"):
+        read_table(_declaring(data, "A1:A2"))
+
+
+def test_a_big_excel_sheet_that_does_not_declare_its_size_is_refused(monkeypatch) -> None:
+    """openpyxl reads such a sheet whole when it opens the workbook, before any row limit."""
+    import openpyxl
+
+    def never(*_args, **_kwargs):  # noqa: ANN202
+        raise AssertionError("openpyxl must not open it")
+
+    data = _declaring(_xlsx([["CPR"]] + [[f"07076142{n:02d}"] for n in range(60)]), None)
+    assert len(read_table(data).rows) == 60  # small: read as it is
+    monkeypatch.setattr(reading, "MAX_UNDIMENSIONED", 1000)
+    monkeypatch.setattr(openpyxl, "load_workbook", never)
+    with pytest.raises(FileProblem) as refused:
+        read_table(data)
+    assert str(refused.value).startswith("Excel-filen kan ikke læses sikkert: et ark "
+                                         "(xl/worksheets/sheet1.xml) fylder 0 MB udpakket uden "
+                                         "at angive sin størrelse")
+
+
+def test_a_line_longer_than_any_row_is_refused_while_reading(monkeypatch) -> None:
+    monkeypatch.setattr(reading, "MAX_LINE", 1000)
+    with pytest.raises(FileProblem, match="Linje 3 er over 1.000 tegn lang"):
+        read_table(b"CPR;Navn\n0707614285;Bo\n0101014320;" + b"x" * 5000 + b"\n")
+
+
+def test_a_file_over_the_size_limit_is_refused_in_danish(monkeypatch) -> None:
+    monkeypatch.setattr(reading, "MAX_BYTES", 1024 * 1024)
+    with pytest.raises(FileProblem, match=r"Filen er for stor \(2 MB; højst 1 MB\)"):
+        read_table(b"CPR\n" + b"0707614285\n" * 200_000)
+
+
+def _bomb(part: str, size: int) -> bytes:
+    """A valid workbook with `part` replaced by `size` bytes that compress to almost nothing."""
+    with zipfile.ZipFile(io.BytesIO(_xlsx([["CPR"], ["0707614285"]]))) as source:
+        parts = {name: source.read(name) for name in source.namelist()}
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as bomb:
+        for name, content in parts.items():
+            bomb.writestr(name, content + b" " * size if name == part else content)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize("part", ["xl/worksheets/sheet1.xml", "xl/styles.xml"])
+def test_a_zip_bomb_is_refused_from_the_zip_directory_before_unpacking(monkeypatch, part) -> None:
+    import openpyxl
+
+    def never(*_args, **_kwargs):  # noqa: ANN202
+        raise AssertionError("openpyxl must not open a zip bomb")
+
+    monkeypatch.setattr(openpyxl, "load_workbook", never)
+    data = _bomb(part, 20 * 1024 * 1024)
+    assert len(data) < 100_000
+    with pytest.raises(FileProblem) as refused:
+        read_table(data)
+    assert str(refused.value).startswith(
+        f"Excel-filen kan ikke åbnes sikkert: en del af den ({part}) fylder 20 MB udpakket")
+
+
+def test_unpacked_sizes_are_limited_in_total_and_outside_the_worksheets(monkeypatch) -> None:
+    data = _bomb("xl/styles.xml", 60_000)
+    monkeypatch.setattr(reading, "MAX_PART", 50_000)
+    with pytest.raises(FileProblem, match=r"delen xl/styles.xml fylder 0 MB udpakket"):
+        read_table(data)
+    monkeypatch.setattr(reading, "MAX_PART", 10**9)
+    monkeypatch.setattr(reading, "MAX_UNPACKED", 50_000)
+    with pytest.raises(FileProblem, match="Excel-filen fylder 0 MB udpakket"):
+        read_table(data)
+
+
+def test_a_part_bigger_than_its_declared_size_is_refused_as_a_broken_file() -> None:
+    """zipfile stops at the declared size and checks the CRC: a lying zip is just broken."""
+    data = bytearray(_bomb("xl/worksheets/sheet1.xml", 2_000))
+    for signature, offset in ((b"PK\x03\x04", 22), (b"PK\x01\x02", 24)):
+        start = -1
+        while (start := data.find(signature, start + 1)) >= 0:
+            name_length = int.from_bytes(data[start + (26 if offset == 22 else 28):][:2], "little")
+            header = 30 if offset == 22 else 46
+            if data[start + header:start + header + name_length] == b"xl/worksheets/sheet1.xml":
+                data[start + offset:start + offset + 4] = (100).to_bytes(4, "little")
+    with pytest.raises(FileProblem) as refused:
+        read_table(bytes(data))
+    assert str(refused.value).startswith("Filen kan ikke læses som Excel-projektmappe (.xlsx): "
+                                         "den er beskadiget")
+
+
+def test_a_broken_excel_file_is_refused_in_danish_only() -> None:
+    with pytest.raises(FileProblem) as refused:
+        read_table(b"PK\x03\x04 not really a zip")
+    assert "zip" not in str(refused.value).lower().replace("zip-bombe", "")
+    assert str(refused.value).startswith("Filen kan ikke læses som Excel-projektmappe")
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (707614285, "0707614285"),  # nine digits: the leading zero is put back
+        (707614285.0, "0707614285"),
+        (1705700210, "1705700210"),
+    ],
+)
+def test_a_cpr_number_from_excel_may_be_a_whole_number_of_9_or_10_digits(value, expected) -> None:
+    info, problem = read_cpr(value)
+    assert problem is None and info.cpr == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "reason"),
+    [
+        (707614285.5, "gemt som et tal med decimaler (707614285,5)"),
+        (1.7057002105e9, "gemt som et tal med decimaler"),
+        (70761428, "gemt som tallet 70761428 i Excel; som tal skal det have 9 eller 10 cifre"),
+        (17057002100, "gemt som tallet 17057002100"),
+        (-707614285, "gemt som tallet -707614285"),
+    ],
+)
+def test_a_cpr_number_from_excel_as_a_fraction_or_of_another_length_is_refused(
+    value, reason
+) -> None:
+    info, problem = read_cpr(value)
+    assert info is None and reason in problem
+
+
+@pytest.mark.parametrize(
+    ("day", "kwargs", "problem"),
+    [
+        (dt.date(1899, 12, 31), {}, "datoen 31.12.1899 ligger før år 1900"),
+        (dt.date(1899, 12, 31), {"future": True}, "datoen 31.12.1899 ligger før år 1900"),
+        (dt.date(2099, 1, 1), {}, "datoen 01.01.2099 ligger efter dags dato (25.11.2026)"),
+        (dt.date(2026, 11, 26), {"future_hint": "kun planer"},
+         "datoen 26.11.2026 ligger efter dags dato (25.11.2026); kun planer"),
+        (dt.date(1970, 5, 16), {"birth": dt.date(1970, 5, 17)},
+         "datoen 16.05.1970 ligger før patientens fødselsdato (17.05.1970)"),
+        (dt.date(2099, 1, 1), {"future": True}, None),
+        (dt.date(2026, 11, 25), {"birth": dt.date(2026, 11, 25)}, None),
+        (dt.date(1900, 1, 1), {}, None),
+    ],
+)
+def test_plausible_dates(day, kwargs, problem) -> None:
+    assert date_problem(day, today=dt.date(2026, 11, 25), **kwargs) == problem
 
 
 # --------------------------------------------------------------------------- mappings

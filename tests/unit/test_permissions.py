@@ -8,12 +8,12 @@ from db.models import Role
 # The expected matrix, written out by hand: A = allowed for all, O = only own patients/groups,
 # - = denied. Columns follow the order of Action.
 EXPECTED = {
-    #                     VP RC PC PP TN MA RA RM SO AC UA MG EN GA FC ID ED ET VL MS CS
-    Role.ADMIN:          "A  A  A  A  A  A  A  A  A  A  A  A  A  A  A  A  A  A  A  A  A",
-    Role.MOEDELEDER:     "A  A  A  A  A  A  A  A  -  -  A  A  A  -  A  -  A  -  -  -  -",
-    Role.REFERENT:       "A  A  -  -  -  -  A  A  A  A  A  -  A  -  -  -  A  -  -  -  -",
-    Role.BEHANDLER:      "A  A  O  O  O  -  -  -  -  -  O  -  O  O  O  -  -  -  -  -  -",
-    Role.LAESER:         "A  -  -  -  -  -  -  -  -  -  -  -  -  -  -  -  -  -  -  -  -",
+    #                     VP RC PC PP TN MA RA RM SO AC UA MG EN GA FC ID ED ET VL MS CS ER
+    Role.ADMIN:          "A  A  A  A  A  A  A  A  A  A  A  A  A  A  A  A  A  A  A  A  A  A",
+    Role.MOEDELEDER:     "A  A  A  A  A  A  A  A  -  -  A  A  A  -  A  -  A  -  -  -  -  A",
+    Role.REFERENT:       "A  A  -  -  -  -  A  A  A  A  A  -  A  -  -  -  A  -  -  -  -  -",
+    Role.BEHANDLER:      "A  A  O  O  O  -  -  -  -  -  O  -  O  O  O  -  -  -  -  -  -  -",
+    Role.LAESER:         "A  -  -  -  -  -  -  -  -  -  -  -  -  -  -  -  -  -  -  -  -  -",
 }
 
 
@@ -59,4 +59,12 @@ def test_only_an_administrator_may_change_the_settings():
     assert allowed == {Role.ADMIN}
     assert denial_message(Action.CHANGE_SETTINGS, scope_needed=False).startswith(
         "Du har ikke adgang til at ændre centrets indstillinger"
+    )
+
+
+def test_only_a_meeting_leader_or_an_administrator_may_export_the_evaluation_report():
+    allowed = {role for role in Role if decide({role}, Action.EXPORT_REPORT).allowed}
+    assert allowed == {Role.ADMIN, Role.MOEDELEDER}
+    assert denial_message(Action.EXPORT_REPORT, scope_needed=False).startswith(
+        "Du har ikke adgang til at hente evalueringsrapporten"
     )
