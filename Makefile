@@ -5,7 +5,7 @@ PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 UV := $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
 PORT ?= 8501
 
-.PHONY: run test test-sqlite test-postgres test-later lint env demo chromium nginx bench
+.PHONY: run test test-sqlite test-postgres test-later lint env demo chromium nginx bench bench-room
 
 # Debian's own Python refuses `pip install --user` (PEP 668): then ask it to allow this one tool.
 $(UV):
@@ -17,7 +17,7 @@ env: $(UV)
 
 ## Start the app on the embedded SQLite database; the demo centre is loaded when it is empty.
 run: env
-	$(UV) run python -m db.demo --ensure
+	$(UV) run python -m demo --ensure
 	$(UV) run streamlit run app.py --server.address localhost --server.port $(PORT) \
 		--browser.gatherUsageStats false
 
@@ -51,10 +51,18 @@ nginx:
 	@scripts/ensure-nginx
 
 demo: env
-	$(UV) run python -m db.demo --reset --scale $${SCALE:-1}
+	$(UV) run python -m demo --reset --scale $${SCALE:-1}
 
 ## Page benchmark: every page at demo scales 1 and 10, times and SQL statements (never pass/fail).
 ## BENCH_DB=<PostgreSQL server URL> measures on PostgreSQL instead of SQLite.
 bench: env
 	$(UV) run python -m tests.bench.run --scales $${SCALES:-1,10} --runs $${RUNS:-15} \
+		$${BENCH_DB:+--db "$$BENCH_DB"}
+
+## The room (issue 14): leader, projection, referent, six typists and F idle followers as
+## WebSocket sessions without browsers; latencies, server CPU and memory (never pass/fail).
+## FOLLOWERS, MINUTES, SCALE, INSTANCES (1|2); BENCH_DB=<PostgreSQL server URL> for PostgreSQL.
+bench-room: env
+	$(UV) run python -m tests.bench.room --followers $${FOLLOWERS:-0,10,20,30} \
+		--minutes $${MINUTES:-10} --scale $${SCALE:-10} --instances $${INSTANCES:-1} \
 		$${BENCH_DB:+--db "$$BENCH_DB"}

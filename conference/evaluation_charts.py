@@ -42,7 +42,7 @@ def _n_text(n: float) -> str:
     return count_text(ev.SUPPRESSED if ev.is_small(n) else n)
 
 
-def funnel_chart(funnel: pd.DataFrame, width: int = 520) -> alt.LayerChart:
+def funnel_chart(funnel: pd.DataFrame, width: int = 400) -> alt.LayerChart:
     """How many reached each standard step (bars), and how many dropped out there (a second,
     orange bar), each with its number written beside it."""
     rows = []
@@ -78,7 +78,7 @@ def funnel_chart(funnel: pd.DataFrame, width: int = 520) -> alt.LayerChart:
     ), description)
 
 
-def effect_chart(effect: pd.DataFrame, width: int = 520) -> alt.LayerChart:
+def effect_chart(effect: pd.DataFrame, width: int = 400) -> alt.LayerChart:
     """The share improved per instrument with its 95 % interval, at the end and midway; the
     share and interval are written beside each point."""
     frame = effect.copy()
@@ -129,7 +129,7 @@ def effect_chart(effect: pd.DataFrame, width: int = 520) -> alt.LayerChart:
 
 
 def breakdown_chart(effect: pd.DataFrame, timepoint: str = "afslutning",
-                    width: int = 520) -> alt.LayerChart:
+                    width: int = 400) -> alt.LayerChart:
     """Improved / unchanged / worsened per instrument as stacked shares, each segment labelled
     with its class and share (suppressed segments are left out and said so)."""
     frame = effect[effect["timepoint"] == timepoint]
@@ -171,7 +171,7 @@ def breakdown_chart(effect: pd.DataFrame, timepoint: str = "afslutning",
        "tabellen.")
 
 
-def factor_chart(factors: pd.DataFrame, width: int = 520) -> alt.FacetChart:
+def factor_chart(factors: pd.DataFrame, width: int = 400) -> alt.FacetChart:
     """Per perpetuating factor: the share improved on function (PDI) and on PGIC, for those
     whose factor improved and those whose did not, with 95 % intervals and labels."""
     frame = factors.copy()
@@ -217,7 +217,7 @@ def factor_chart(factors: pd.DataFrame, width: int = 520) -> alt.FacetChart:
        "patienter hvis faktor blev forbedret og ikke. Tallene står ved punkterne og i tabellen.")
 
 
-def subgroup_chart(subgroups: pd.DataFrame, instrument: str, width: int = 420,
+def subgroup_chart(subgroups: pd.DataFrame, instrument: str, width: int = 340,
                    step: int = 20) -> alt.FacetChart:
     """The share improved per subgroup level with 95 % intervals, one panel per subgroup
     variable; every point labelled with its share, interval and n."""

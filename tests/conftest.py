@@ -162,8 +162,8 @@ def db(clean_engine: Engine) -> Iterator[Session]:
 @pytest.fixture(scope="session")
 def demo_url(tmp_db_dir: Path) -> Iterator[str]:
     """A migrated database with a small demo centre; DATABASE_URL points the app at it."""
-    from db.demo import build_demo
     from db.session import session_scope
+    from demo import build_demo
 
     url = database_url("demo", tmp_db_dir)
     engine = make_engine(url)

@@ -240,9 +240,9 @@ def _finished_enrolment(session: Session, today: dt.date) -> Enrolment:
 
 def build_database(url: str, scale: float) -> Stored:
     """A migrated database with the demo centre and the payloads (committed)."""
-    from db.demo import build_demo
     from db.migrate import upgrade
     from db.session import make_engine, session_scope
+    from demo import build_demo
 
     engine = make_engine(url)
     try:

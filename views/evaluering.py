@@ -118,7 +118,8 @@ st.title("Evaluering")
 st.caption("Hvem gennemfører standardforløbet, hvem har gavn af det, og hvilke vedligeholdende "
            "faktorer ændrer sig – for en periode og en afgrænset gruppe patienter.")
 
-kind_col, period_col, cohort_col = st.columns([2, 3, 4], vertical_alignment="bottom")
+# period on one row, cohort on the next: each keeps its width on a 1024-pixel screen and zoomed
+kind_col, period_col = st.columns(2, vertical_alignment="bottom")
 kind = kind_col.segmented_control(
     "Periode", [YEAR, RANGE], default=YEAR, required=True, key="periodetype",
     format_func={YEAR: "År", RANGE: "Egen periode"}.get, bind="query-params",
@@ -138,7 +139,7 @@ else:
         st.info("Vælg både en start- og en slutdato.")
         st.stop()
     start, end = chosen
-cohort = cohort_col.segmented_control(
+cohort = st.segmented_control(
     "Kohorte", list(service.COHORTS), default=service.REFERRED, required=True, key="kohorte",
     format_func=lambda c: service.COHORTS[c][0], bind="query-params",
 )
@@ -174,7 +175,7 @@ if may_export:
                 return build(session, session.get(Staff, staff_id), now=now(), **meta_args)
         return data
 
-    pdf_col, xlsx_col, _ = st.columns([2, 2, 3])
+    pdf_col, xlsx_col = st.columns(2)
     pdf_col.download_button(
         "Hent årsrapport (PDF)", data=_file(service.report_pdf), file_name=f"{stem}.pdf",
         mime=report.PDF_MIME, icon=":material/picture_as_pdf:", key="rapport_pdf",
@@ -192,7 +193,7 @@ if result.size == 0:
     st.warning("Ingen patienter i kohorten for den valgte periode.")
     st.stop()
 
-when_col, again_col = st.columns([5, 1], vertical_alignment="center")
+when_col, again_col = st.columns([3, 1], vertical_alignment="center")
 when_col.caption(f"Beregnet kl. {local_clock(view['at'])}; tallene genberegnes højst hvert "
                  f"{KEEP_MINUTES}. minut (rapporterne altid, når de hentes).")
 if again_col.button("Beregn igen", icon=":material/refresh:", key="beregn_igen"):
@@ -206,7 +207,8 @@ tables, specs = view["tables"], view["charts"]
 with parts[0]:
     done = result.completion
     share = done.share
-    a, b, c, d = st.columns(4)
+    a, b = st.columns(2)  # two by two: the labels are long
+    c, d = st.columns(2)
     a.metric("Gennemført standardforløb", report.count_text(report.shown_count(done.completed)))
     b.metric("Andel af afsluttede forløb",
              report.percent_text(share["share"]) if not share["hidden"] and done.ended else "–",

@@ -71,9 +71,9 @@ with open_tab:
     overdue.metric("Overskredne", sum(1 for s in steps if s.overdue(day)))
     own.metric("Mine", len(mine))
 
-    show_col, owner_col, patient_col, late_col = st.columns(
-        [2, 3, 3, 2], vertical_alignment="bottom"
-    )
+    # two rows of filters, so that each keeps its width on a 1024-pixel screen and at 200 % zoom
+    show_col, late_col = st.columns(2, vertical_alignment="bottom")
+    owner_col, patient_col = st.columns(2, vertical_alignment="bottom")
     show = show_col.segmented_control(
         "Vis", ["mine", "alle"], default="mine" if mine else "alle",
         format_func={"mine": "Mine", "alle": "Alle"}.get, key="vis", bind="query-params",
@@ -106,7 +106,9 @@ with open_tab:
                         list(dict.fromkeys(step.patient_id for step in chosen[:limit])))
     for step in chosen[:limit]:
         with st.container(border=True):
-            who, what, state = st.columns([3, 5, 5], vertical_alignment="center")
+            # the status under the step, not beside it: its four choices need the width
+            who, what = st.columns([2, 5])
+            state = what
             who.page_link(
                 "views/patient.py", label=escape_md(step.patient_name), icon=":material/person:",
                 query_params={"id": step.patient_id, USER_PARAM: user.initials},

@@ -89,7 +89,7 @@ def case_row(
     so a long agenda does not carry a set of widgets per case."""
     current = case.item_id == view.current_item_id
     with st.container(border=True):
-        head, buttons = st.columns([6, 2], vertical_alignment="center")
+        head, buttons = st.columns([5, 3], vertical_alignment="center")
         prefix = "▶ Nu:" if current else f"{index}."
         head.markdown(f"**{prefix}** {escape_md(_case_line(case))}")
         head.caption(_case_details(case, plan))
@@ -97,7 +97,8 @@ def case_row(
             return
         # each click carries the order it was drawn from: one click is one move (see reorder)
         seen = tuple(c.item_id for c in view.discussion)
-        up, down, show = buttons.columns(3)
+        row = buttons.container(horizontal=True)  # each as wide as its label, at any width
+        up = down = show = row
         for column, label, step, tip in ((up, "↑", -1, "Tidligere i talerækken"),
                                          (down, "↓", 1, "Senere i talerækken")):
             key = f"{'up' if step < 0 else 'down'}{case.item_id}"
@@ -335,26 +336,27 @@ def controls(view: agenda.Board, act: Act, locked: bool) -> None:
     if locked:
         st.caption("Kun mødelederen styrer dagsordenen og talerækken.")
         return
-    cols = st.columns([1.2, 1, 1, 1, 1.4])
+    # one row, each control as wide as its label: on a 1024-pixel screen columns cut them off
+    row = st.container(horizontal=True, vertical_alignment="center")
     if view.started_at is None:
-        cols[0].button("Start mødet", type="primary", key="start",
-                       on_click=act, args=(agenda.start_meeting, view.conference_id))
+        row.button("Start mødet", type="primary", key="start",
+                   on_click=act, args=(agenda.start_meeting, view.conference_id))
     else:
-        chosen = cols[0].selectbox(
+        chosen = row.selectbox(
             "Del", list(PARTS), format_func=PARTS.get,
             index=list(PARTS).index(view.phase) if view.phase in PARTS else 0,
-            key=f"phase{view.version}", label_visibility="collapsed",
+            key=f"phase{view.version}", label_visibility="collapsed", width=220,
         )
         if chosen != view.phase and view.ended_at is None:
             act(agenda.set_phase, view.conference_id, chosen)
             st.rerun()
-    cols[1].button("◀ Forrige", key="prev", shortcut="ArrowLeft",
-                   on_click=act, args=(agenda.step, view.conference_id, -1))
-    cols[2].button("Næste ▶", key="next", type="primary", shortcut="ArrowRight",
-                   on_click=act, args=(agenda.step, view.conference_id, 1))
+    row.button("◀ Forrige", key="prev", shortcut="ArrowLeft",
+               on_click=act, args=(agenda.step, view.conference_id, -1))
+    row.button("Næste ▶", key="next", type="primary", shortcut="ArrowRight",
+               on_click=act, args=(agenda.step, view.conference_id, 1))
     if view.started_at is not None and view.ended_at is None:
-        cols[4].button("Afslut mødet", key="end",
-                       on_click=act, args=(agenda.end_meeting, view.conference_id))
+        row.button("Afslut mødet", key="end",
+                   on_click=act, args=(agenda.end_meeting, view.conference_id))
 
 
 def add_case_form(
@@ -448,11 +450,11 @@ def projection(
 ) -> None:
     projection_style.apply()
     discussion = view.discussion
-    nav = st.columns([1, 1, 6])
-    nav[0].button("◀ Forrige", key="p_prev", shortcut="ArrowLeft",
-                  on_click=act, args=(agenda.step, view.conference_id, -1))
-    nav[1].button("Næste ▶", key="p_next", shortcut="ArrowRight", type="primary",
-                  on_click=act, args=(agenda.step, view.conference_id, 1))
+    nav = st.container(horizontal=True)  # each button as wide as its label, at any zoom
+    nav.button("◀ Forrige", key="p_prev", shortcut="ArrowLeft",
+               on_click=act, args=(agenda.step, view.conference_id, -1))
+    nav.button("Næste ▶", key="p_next", shortcut="ArrowRight", type="primary",
+               on_click=act, args=(agenda.step, view.conference_id, 1))
     if sheet is None:
         if view.phase == "faglig" or view.ended_at:
             st.header("3. Faglig udvikling")

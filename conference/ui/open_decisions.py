@@ -71,7 +71,8 @@ def panel(
                 st.text("\n".join(proposal_lines(case)))
             elif not case.for_information:
                 st.text("Mangler en konklusion fra drøftelsen.")
-            buttons = st.columns(3, vertical_alignment="bottom")
+            row = st.container(horizontal=True)  # each as wide as its label, at any width
+            buttons = [row, row, row]
             if can_record and case.proposal is not None:
                 buttons[0].button(
                     "Bekræft forslaget", key=f"{key}_confirm{case.item_id}", type="primary",

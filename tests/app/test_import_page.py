@@ -18,10 +18,10 @@ from sqlalchemy import select
 
 from conference.cpr import make_cpr
 from conference.ui import context
-from db.demo import build_demo
 from db.migrate import upgrade
 from db.models import AuditLog, ImportRun, Patient, Staff
 from db.session import make_engine, session_scope
+from demo import build_demo
 from tests.conftest import database_url, drop_database
 
 PAGE = "views/import_eksport.py"

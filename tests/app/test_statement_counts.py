@@ -19,10 +19,10 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from conference.ui import context
-from db.demo import build_demo
 from db.migrate import upgrade
 from db.session import make_engine, session_scope
 from db.statements import count_statements
+from demo import build_demo
 from tests.bench import views as bench
 from tests.conftest import database_url, drop_database
 

@@ -67,7 +67,7 @@ def run_generator(url: str, scale: float) -> tuple[float, float]:
     """`python -m db.demo --reset --scale N` into `url`: (seconds, the child's peak RSS in MB)."""
     started = time.perf_counter()
     process = subprocess.Popen(
-        [sys.executable, "-m", "db.demo", "--reset", "--scale", f"{scale:g}"],
+        [sys.executable, "-m", "demo", "--reset", "--scale", f"{scale:g}"],
         cwd=ROOT,
         env=os.environ | {"DATABASE_URL": url},
         stdout=subprocess.DEVNULL,

@@ -275,6 +275,7 @@ def volume(folder: Path, rows: int) -> tuple[Path, Path]:
     import random
 
     from conference import pro
+    from demo.pro_answers import generate_items
 
     rng = random.Random(8)
     timepoints = list(pro.TIMEPOINTS)
@@ -305,7 +306,7 @@ def volume(folder: Path, rows: int) -> tuple[Path, Path]:
                     continue
                 target = inst.score_min + rng.random() * (inst.score_max - inst.score_min)
                 row += ["" if v is None else str(v).replace(".", ",")
-                        for v in pro.generate_items(inst.code, target, rng)]
+                        for v in generate_items(inst.code, target, rng)]
             pro_rows.append(row)
     patients_path = folder / f"patienter_{len(patients_rows) - 1}.csv"
     pro_path = folder / f"pro_{rows}.csv"

@@ -85,9 +85,9 @@ class Proxy:
 def outage_app(tmp_db_dir: Path) -> Iterator[tuple[StreamlitServer, Proxy]]:
     if not _is_postgres():
         pytest.skip("a database server outage: runs with KT_TEST_DB=postgresql…")
-    from db.demo import build_demo
     from db.migrate import upgrade
     from db.session import make_engine, session_scope
+    from demo import build_demo
 
     url = database_url("outage", tmp_db_dir)
     engine = make_engine(url)

@@ -1,4 +1,4 @@
-"""The demo centre (db/demo.py) on a real database: SQLite always, PostgreSQL when reachable.
+"""The demo centre (demo/) on a real database: SQLite always, PostgreSQL when reachable.
 
 One small build per database (scale 0.25, a fixed `today`), checked for what the app relies on:
 determinism, valid CPR numbers, groups within capacity and running this week, every due rule
@@ -30,16 +30,6 @@ from conference.services import groups as groups_service
 from conference.services.access import log_access, log_security_event
 from conference.services.settings import is_demo, next_conference_date
 from db import audit_chain, backup
-from db import demo as demo_module
-from db.demo import (
-    TEMPLATE_FIELDS,
-    DemoRefused,
-    DemoStats,
-    build_demo,
-    demo_refusal,
-    ensure_demo,
-    main,
-)
 from db.migrate import upgrade
 from db.models import (
     ActionItem,
@@ -66,6 +56,16 @@ from db.models import (
     TherapyGroup,
 )
 from db.session import make_engine, session_scope
+from demo import (
+    TEMPLATE_FIELDS,
+    DemoRefused,
+    DemoStats,
+    build_demo,
+    demo_refusal,
+    ensure_demo,
+)
+from demo import builder as demo_module  # build_demo looks demo_refusal up here
+from demo.cli import main
 from tests import factories
 
 TODAY = dt.date(2026, 11, 25)  # a Wednesday: the conference of the day is still to come

@@ -57,7 +57,7 @@ def test_change_rule_text_comes_from_the_registry_data(monkeypatch):
     instruments["pdi"] = dataclasses.replace(instruments["pdi"], mic=7.5, mic_pct=20)
     instruments["who5"] = dataclasses.replace(instruments["who5"], mic=3)
     instruments["isi"] = dataclasses.replace(instruments["isi"], mic=None)
-    monkeypatch.setattr(pro, "INSTRUMENTS", instruments)
+    monkeypatch.setattr(pro.registry, "INSTRUMENTS", instruments)  # read by every rule
     assert pro.change_rule_text("pdi") == (
         "Mindste betydende ændring: 7,5 point eller 20 % af baseline")
     assert pro.change_rule_text("who5") == "Mindste betydende ændring: 12 procentpoint"

@@ -33,7 +33,7 @@ def test_default_template_has_the_eight_domain_fields_in_order():
 
 
 def test_default_template_matches_the_demo_centres_version_1():
-    from db.demo import TEMPLATE_FIELDS
+    from demo import TEMPLATE_FIELDS
 
     def shape(fields):
         return [(f["key"], f["label"], f["required"], f["system"]) for f in fields]
