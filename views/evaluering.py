@@ -22,8 +22,8 @@ from conference.formatting import date_numeric, local_clock
 from conference.permissions import Action, decide
 from conference.services import evaluation as service
 from conference.services.errors import ServiceError
+from conference.services.staff import get_staff
 from conference.ui.context import acting_user, db_session, engine, now, record_view, today
-from db.models import Staff
 
 YEAR, RANGE = "aar", "periode"
 
@@ -81,7 +81,7 @@ def who_benefits(database: str, start: dt.date, end: dt.date, cohort: str, day: 
 @st.cache_data(ttl=300, show_spinner=False)
 def years(day: dt.date, staff_id: int) -> list[int]:
     with db_session() as session:
-        return service.available_years(session, session.get(Staff, staff_id), day)
+        return service.available_years(session, get_staff(session, staff_id), day)
 
 
 def table(data: report.ReportTable, key: str) -> None:
@@ -172,7 +172,7 @@ if may_export:
         """The file is made when clicked, as the acting user (checked and logged there)."""
         def data() -> bytes:
             with db_session() as session:
-                return build(session, session.get(Staff, staff_id), now=now(), **meta_args)
+                return build(session, get_staff(session, staff_id), now=now(), **meta_args)
         return data
 
     pdf_col, xlsx_col = st.columns(2)

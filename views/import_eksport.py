@@ -28,10 +28,11 @@ from conference.services.imports import (
     recent_imports,
     saved_sources,
 )
+from conference.services.staff import get_staff
 from conference.ui.context import acting_user, clear_caches, db_session, record_view, today
 from conference.ui.pro_mapping import mapping_editor
 from conference.ui.text import escape_md
-from db.models import ConferenceStatus, Staff
+from db.models import ConferenceStatus
 
 KIND_PARAM = "art"
 FLASH = "import_flash"
@@ -56,7 +57,7 @@ with db_session() as session:
 def _preview(kind: str, data: bytes, file_name: str, source: str | None, day: dt.date,
              actor_id: int, update: tuple[str, ...] = ()) -> Plan:
     with db_session() as session:
-        actor = session.get(Staff, actor_id)
+        actor = get_staff(session, actor_id)
         return preview_import(session, actor, kind, data, file_name, today=day, source=source,
                               update_existing=update)
 
@@ -265,7 +266,7 @@ def _download(label: str, build, file_name: str, mime: str, key: str) -> None:  
 
     def data() -> bytes:
         with db_session() as session:
-            return build(session, session.get(Staff, user.id))
+            return build(session, get_staff(session, user.id))
 
     st.download_button(label, data=data, file_name=file_name, mime=mime, key=key,
                        on_click="ignore", icon="⬇️")
